@@ -1,0 +1,82 @@
+// Configuration: one YAML file plus environment overrides.
+//
+// Precedence (lowest to highest): built-in defaults, the YAML file, the environment.
+// Every key has exactly one environment variable; see config.yml for the list.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace tripstream {
+
+// A configuration problem; what() is one line that names the offending key.
+class ConfigError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+enum class LogLevel { debug, info, warn, error };
+
+struct KafkaConfig {
+    std::string bootstrap_servers = "127.0.0.1:9092";
+    std::string topic = "trips";
+    std::string dead_letter_topic = "trips.dlq";
+    std::string jobs_topic = "tripstream.jobs";
+    int partitions = 12;
+};
+
+struct DatabaseConfig {
+    std::string url = "postgresql://tripstream@127.0.0.1:5433/tripstream";
+};
+
+struct ProducerConfig {
+    std::uint64_t num_messages = 0;  // 0 = send the input once
+    std::uint64_t rate_limit = 0;    // rows per second, 0 = unlimited
+};
+
+struct ConsumerConfig {
+    std::string group_id = "tripstream-consumer";
+    int batch_size = 50000;
+    int batch_max_wait_ms = 1000;
+};
+
+struct ApiConfig {
+    int http_port = 8080;
+    std::string api_key;
+};
+
+struct Config {
+    KafkaConfig kafka;
+    DatabaseConfig database;
+    ProducerConfig producer;
+    ConsumerConfig consumer;
+    ApiConfig api;
+    LogLevel log_level = LogLevel::info;
+};
+
+// One configuration key: its dotted YAML path and the environment variable that overrides it.
+struct ConfigKey {
+    std::string path;
+    std::string env;
+};
+
+// Every key the configuration understands, in config.yml order.
+std::vector<ConfigKey> config_keys();
+
+// Reads an environment variable; injectable so tests do not touch the real environment.
+using EnvLookup = std::function<std::optional<std::string>(const std::string&)>;
+EnvLookup process_env();
+
+// Applies the YAML document `yaml_text` (may be empty) and then the environment.
+// `source` names the document in error messages. Throws ConfigError.
+Config parse_config(const std::string& yaml_text, const std::string& source, const EnvLookup& env);
+
+// Loads `path` (or, when empty, $TRIPSTREAM_CONFIG, then ./config.yml if it exists, else
+// defaults only) and applies the process environment. Throws ConfigError.
+Config load_config(const std::string& path = {});
+
+}  // namespace tripstream

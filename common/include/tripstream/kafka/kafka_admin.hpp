@@ -1,0 +1,39 @@
+// Topic administration: creating topics and reading partition end offsets.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tripstream/kafka/kafka_handle.hpp"
+
+namespace tripstream::kafka {
+
+struct TopicSpec {
+    std::string name;
+    int partitions = 12;
+    Properties config;  // topic-level configs, e.g. cleanup.policy=compact
+};
+
+class KafkaAdmin {
+  public:
+    explicit KafkaAdmin(const std::string& bootstrap_servers);
+
+    // Creates the topic unless it exists (an existing topic is left as it is).
+    void ensure_topic(const TopicSpec& spec,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    // Number of partitions of `topic`, or 0 when the topic does not exist.
+    int partition_count(const std::string& topic,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    // High watermark (next offset to be written) of every partition, indexed by partition.
+    std::vector<int64_t> end_offsets(const std::string& topic,
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+  private:
+    HandlePtr handle_;
+};
+
+}  // namespace tripstream::kafka

@@ -1,0 +1,184 @@
+#include "tripstream/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace tripstream {
+namespace {
+
+using Setter = std::function<void(Config&, const std::string&)>;
+
+struct Binding {
+    ConfigKey key;
+    Setter set;
+};
+
+[[noreturn]] void bad_value(const std::string& key, const std::string& value,
+                            const std::string& expected) {
+    throw ConfigError("config key '" + key + "': invalid value '" + value + "' (expected " +
+                      expected + ")");
+}
+
+template <typename Int>
+Int parse_integer(const std::string& key, const std::string& value, Int min, Int max) {
+    Int out{};
+    const auto* end = value.data() + value.size();
+    auto [ptr, ec] = std::from_chars(value.data(), end, out);
+    if (ec != std::errc{} || ptr != end || out < min || out > max) {
+        bad_value(key, value,
+                  "an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    }
+    return out;
+}
+
+template <typename Section, typename Int>
+Setter integer(Section Config::*section, Int Section::*field, const std::string& key, Int min,
+               Int max) {
+    return [=](Config& c, const std::string& v) {
+        c.*section.*field = parse_integer<Int>(key, v, min, max);
+    };
+}
+
+template <typename Section>
+Setter text(Section Config::*section, std::string Section::*field, const std::string& key,
+            bool allow_empty) {
+    return [=](Config& c, const std::string& v) {
+        if (!allow_empty && v.empty()) bad_value(key, v, "a non-empty string");
+        c.*section.*field = v;
+    };
+}
+
+LogLevel parse_log_level(const std::string& v) {
+    if (v == "debug") return LogLevel::debug;
+    if (v == "info") return LogLevel::info;
+    if (v == "warn") return LogLevel::warn;
+    if (v == "error") return LogLevel::error;
+    bad_value("log.level", v, "debug, info, warn or error");
+}
+
+std::vector<Binding> bindings() {
+    using C = Config;
+    return {
+        {{"kafka.bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"},
+         text(&C::kafka, &KafkaConfig::bootstrap_servers, "kafka.bootstrap_servers", false)},
+        {{"kafka.topic", "TOPIC"}, text(&C::kafka, &KafkaConfig::topic, "kafka.topic", false)},
+        {{"kafka.dead_letter_topic", "DEAD_LETTER_TOPIC"},
+         text(&C::kafka, &KafkaConfig::dead_letter_topic, "kafka.dead_letter_topic", false)},
+        {{"kafka.jobs_topic", "JOBS_TOPIC"},
+         text(&C::kafka, &KafkaConfig::jobs_topic, "kafka.jobs_topic", false)},
+        {{"kafka.partitions", "TOPIC_PARTITIONS"},
+         integer(&C::kafka, &KafkaConfig::partitions, "kafka.partitions", 1, 1000)},
+        {{"database.url", "DATABASE_URL"},
+         text(&C::database, &DatabaseConfig::url, "database.url", false)},
+        {{"producer.num_messages", "NUM_MESSAGES"},
+         integer<ProducerConfig, std::uint64_t>(&C::producer, &ProducerConfig::num_messages,
+                                                "producer.num_messages", 0, 1'000'000'000'000)},
+        {{"producer.rate_limit", "PRODUCER_RATE_LIMIT"},
+         integer<ProducerConfig, std::uint64_t>(&C::producer, &ProducerConfig::rate_limit,
+                                                "producer.rate_limit", 0, 100'000'000)},
+        {{"consumer.group_id", "CONSUMER_GROUP"},
+         text(&C::consumer, &ConsumerConfig::group_id, "consumer.group_id", false)},
+        {{"consumer.batch_size", "BATCH_SIZE"},
+         integer(&C::consumer, &ConsumerConfig::batch_size, "consumer.batch_size", 1, 1'000'000)},
+        {{"consumer.batch_max_wait_ms", "BATCH_MAX_WAIT_MS"},
+         integer(&C::consumer, &ConsumerConfig::batch_max_wait_ms, "consumer.batch_max_wait_ms", 1,
+                 600'000)},
+        {{"api.http_port", "HTTP_PORT"},
+         integer(&C::api, &ApiConfig::http_port, "api.http_port", 1, 65535)},
+        {{"api.api_key", "API_KEY"}, text(&C::api, &ApiConfig::api_key, "api.api_key", true)},
+        {{"log.level", "LOG_LEVEL"},
+         [](Config& c, const std::string& v) { c.log_level = parse_log_level(v); }},
+    };
+}
+
+const Binding* find_binding(const std::vector<Binding>& all, const std::string& path) {
+    for (const auto& b : all) {
+        if (b.key.path == path) return &b;
+    }
+    return nullptr;
+}
+
+// Walks the YAML mapping, applying every scalar leaf; unknown keys are errors so that a
+// typo never silently leaves a default in place.
+void apply_yaml(const YAML::Node& node, const std::string& prefix, const std::vector<Binding>& all,
+                Config& config, const std::string& source) {
+    if (!node.IsMap()) {
+        throw ConfigError(source + ": '" + (prefix.empty() ? "<root>" : prefix) +
+                          "' must be a mapping");
+    }
+    for (const auto& item : node) {
+        const std::string name = item.first.as<std::string>();
+        const std::string path = prefix.empty() ? name : prefix + "." + name;
+        const YAML::Node& value = item.second;
+        if (value.IsMap()) {
+            apply_yaml(value, path, all, config, source);
+            continue;
+        }
+        const Binding* binding = find_binding(all, path);
+        if (binding == nullptr) throw ConfigError(source + ": unknown config key '" + path + "'");
+        if (!value.IsScalar() && !value.IsNull()) {
+            throw ConfigError(source + ": config key '" + path + "' must be a single value");
+        }
+        binding->set(config, value.IsNull() ? std::string{} : value.Scalar());
+    }
+}
+
+}  // namespace
+
+std::vector<ConfigKey> config_keys() {
+    std::vector<ConfigKey> keys;
+    for (const auto& b : bindings())
+        keys.push_back(b.key);
+    return keys;
+}
+
+EnvLookup process_env() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+}
+
+Config parse_config(const std::string& yaml_text, const std::string& source, const EnvLookup& env) {
+    Config config;
+    const auto all = bindings();
+    YAML::Node root;
+    try {
+        root = YAML::Load(yaml_text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(source + ": not valid YAML: " + e.what());
+    }
+    if (root.IsDefined() && !root.IsNull()) apply_yaml(root, "", all, config, source);
+    for (const auto& b : all) {
+        if (auto value = env(b.key.env)) {
+            try {
+                b.set(config, *value);
+            } catch (const ConfigError& e) {
+                throw ConfigError(std::string(e.what()) + " from environment variable " +
+                                  b.key.env);
+            }
+        }
+    }
+    return config;
+}
+
+Config load_config(const std::string& path) {
+    const EnvLookup env = process_env();
+    std::string file = path;
+    if (file.empty()) file = env("TRIPSTREAM_CONFIG").value_or("");
+    if (file.empty() && std::filesystem::exists("config.yml")) file = "config.yml";
+    if (file.empty()) return parse_config("", "defaults", env);
+    std::ifstream in(file);
+    if (!in) throw ConfigError("cannot read config file '" + file + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), file, env);
+}
+
+}  // namespace tripstream

@@ -1,0 +1,95 @@
+#include "tripstream/kafka/kafka_admin.hpp"
+
+#include <memory>
+
+namespace tripstream::kafka {
+namespace {
+
+struct NewTopicDeleter {
+    void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+struct AdminOptionsDeleter {
+    void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
+};
+struct MetadataDeleter {
+    void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
+};
+
+int timeout_ms(std::chrono::milliseconds t) {
+    return static_cast<int>(t.count());
+}
+
+}  // namespace
+
+KafkaAdmin::KafkaAdmin(const std::string& bootstrap_servers)
+    : handle_(make_handle(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstrap_servers},
+                                                        {"log_level", "3"}}))) {}
+
+void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds timeout) {
+    char err[512];
+    std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> topic(
+        rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, 1, err, sizeof err));
+    if (!topic) throw KafkaError("topic " + spec.name + ": " + err);
+    for (const auto& [name, value] : spec.config) {
+        if (auto e = rd_kafka_NewTopic_set_config(topic.get(), name.c_str(), value.c_str())) {
+            throw KafkaError("topic " + spec.name + " config " + name + ": " + rd_kafka_err2str(e));
+        }
+    }
+    std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+        rd_kafka_AdminOptions_new(handle_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
+    rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout), err,
+                                                sizeof err);
+    QueuePtr queue(rd_kafka_queue_new(handle_.get()));
+    rd_kafka_NewTopic_t* topics[] = {topic.get()};
+    rd_kafka_CreateTopics(handle_.get(), topics, 1, options.get(), queue.get());
+
+    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 5000));
+    if (!event) throw KafkaError("topic " + spec.name + ": no answer to CreateTopics");
+    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError("topic " + spec.name + ": " + rd_kafka_event_error_string(event.get()));
+    }
+    size_t count = 0;
+    const auto* result = rd_kafka_event_CreateTopics_result(event.get());
+    const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+    for (size_t i = 0; i < count; ++i) {
+        const auto code = rd_kafka_topic_result_error(results[i]);
+        if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            throw KafkaError("cannot create topic " + spec.name + ": " +
+                             rd_kafka_topic_result_error_string(results[i]));
+        }
+    }
+}
+
+int KafkaAdmin::partition_count(const std::string& topic, std::chrono::milliseconds timeout) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    // all_topics=1 avoids auto-creating the topic by asking for it by name.
+    auto code = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, timeout_ms(timeout));
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError("metadata request for topic " + topic + ": " + rd_kafka_err2str(code));
+    }
+    std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
+    for (int i = 0; i < metadata->topic_cnt; ++i) {
+        const auto& t = metadata->topics[i];
+        if (topic == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR) return t.partition_cnt;
+    }
+    return 0;
+}
+
+std::vector<int64_t> KafkaAdmin::end_offsets(const std::string& topic,
+                                             std::chrono::milliseconds timeout) {
+    const int partitions = partition_count(topic, timeout);
+    std::vector<int64_t> ends(static_cast<size_t>(partitions), 0);
+    for (int p = 0; p < partitions; ++p) {
+        int64_t low = 0;
+        int64_t high = 0;
+        auto code = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), p, &low, &high,
+                                                     timeout_ms(timeout));
+        if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw KafkaError("watermarks of " + describe(topic, p) + ": " + rd_kafka_err2str(code));
+        }
+        ends[static_cast<size_t>(p)] = high;
+    }
+    return ends;
+}
+
+}  // namespace tripstream::kafka

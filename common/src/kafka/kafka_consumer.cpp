@@ -1,0 +1,67 @@
+#include "tripstream/kafka/kafka_consumer.hpp"
+
+namespace tripstream::kafka {
+namespace {
+
+Properties consumer_properties(const std::string& bootstrap_servers, const std::string& group_id,
+                               const Properties& overrides) {
+    Properties p = {
+        {"bootstrap.servers", bootstrap_servers},
+        {"group.id", group_id},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"auto.offset.reset", "earliest"},
+        {"enable.partition.eof", "false"},
+        {"log_level", "4"},
+    };
+    for (const auto& [k, v] : overrides)
+        p[k] = v;
+    return p;
+}
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(const std::string& bootstrap_servers, const std::string& group_id,
+                             const Properties& overrides)
+    : handle_(make_handle(RD_KAFKA_CONSUMER,
+                          make_conf(consumer_properties(bootstrap_servers, group_id, overrides)))) {
+    rd_kafka_poll_set_consumer(handle_.get());
+}
+
+KafkaConsumer::~KafkaConsumer() {
+    close();
+}
+
+void KafkaConsumer::subscribe(const std::vector<std::string>& topics) {
+    TopicPartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
+    for (const auto& t : topics) {
+        rd_kafka_topic_partition_list_add(list.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (auto code = rd_kafka_subscribe(handle_.get(), list.get())) {
+        throw KafkaError(std::string("subscribe: ") + rd_kafka_err2str(code));
+    }
+}
+
+void KafkaConsumer::assign(const std::vector<PartitionOffset>& partitions) {
+    TopicPartitionListPtr list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(partitions.size())));
+    for (const auto& p : partitions) {
+        rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition)->offset =
+            p.offset;
+    }
+    if (auto code = rd_kafka_assign(handle_.get(), list.get())) {
+        throw KafkaError(std::string("assign: ") + rd_kafka_err2str(code));
+    }
+}
+
+MessagePtr KafkaConsumer::poll(std::chrono::milliseconds timeout) {
+    return MessagePtr(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
+}
+
+void KafkaConsumer::close() {
+    if (closed_ || !handle_) return;
+    closed_ = true;
+    rd_kafka_consumer_close(handle_.get());
+}
+
+}  // namespace tripstream::kafka

@@ -1,0 +1,17 @@
+// Shared helpers for tests: the stack's connection settings and unique resource names.
+#pragma once
+
+#include <string>
+
+#include "tripstream/config.hpp"
+
+namespace tripstream::test {
+
+// The configuration integration tests run against: config.yml defaults overridden by the
+// environment that scripts/stack exports (KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL).
+const Config& stack_config();
+
+// A name no earlier run has used, e.g. "it-roundtrip-1732262400123-4821".
+std::string unique_name(const std::string& prefix);
+
+}  // namespace tripstream::test

@@ -1,0 +1,123 @@
+#include "tripstream/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <map>
+#include <set>
+
+namespace tripstream {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+    return [vars](const std::string& name) -> std::optional<std::string> {
+        auto it = vars.find(name);
+        if (it == vars.end()) return std::nullopt;
+        return it->second;
+    };
+}
+
+std::string error_of(const std::string& yaml, std::map<std::string, std::string> env = {}) {
+    try {
+        parse_config(yaml, "test.yml", env_of(std::move(env)));
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(Config, DefaultsWithoutFileOrEnvironment) {
+    const Config c = parse_config("", "defaults", env_of({}));
+    EXPECT_EQ(c.kafka.bootstrap_servers, "127.0.0.1:9092");
+    EXPECT_EQ(c.kafka.topic, "trips");
+    EXPECT_EQ(c.kafka.partitions, 12);
+    EXPECT_EQ(c.consumer.batch_size, 50000);
+    EXPECT_EQ(c.producer.num_messages, 0u);
+    EXPECT_EQ(c.api.http_port, 8080);
+    EXPECT_EQ(c.log_level, LogLevel::info);
+}
+
+TEST(Config, FileValuesReplaceDefaults) {
+    const Config c = parse_config(
+        "kafka:\n  topic: rides\n  partitions: 3\nconsumer:\n  batch_size: 777\n"
+        "api:\n  http_port: 9000\n  api_key: secret\nlog:\n  level: debug\n",
+        "test.yml", env_of({}));
+    EXPECT_EQ(c.kafka.topic, "rides");
+    EXPECT_EQ(c.kafka.partitions, 3);
+    EXPECT_EQ(c.consumer.batch_size, 777);
+    EXPECT_EQ(c.api.http_port, 9000);
+    EXPECT_EQ(c.api.api_key, "secret");
+    EXPECT_EQ(c.log_level, LogLevel::debug);
+    EXPECT_EQ(c.kafka.bootstrap_servers, "127.0.0.1:9092");  // untouched key keeps default
+}
+
+TEST(Config, EnvironmentOverridesFile) {
+    const Config c =
+        parse_config("kafka:\n  topic: from-file\nconsumer:\n  batch_size: 10\n", "test.yml",
+                     env_of({{"TOPIC", "from-env"},
+                             {"BATCH_SIZE", "20"},
+                             {"NUM_MESSAGES", "1000000"},
+                             {"DATABASE_URL", "postgresql://x@h:1/db"},
+                             {"KAFKA_BOOTSTRAP_SERVERS", "k1:9092,k2:9092"},
+                             {"API_KEY", "k"},
+                             {"HTTP_PORT", "8181"}}));
+    EXPECT_EQ(c.kafka.topic, "from-env");
+    EXPECT_EQ(c.consumer.batch_size, 20);
+    EXPECT_EQ(c.producer.num_messages, 1000000u);
+    EXPECT_EQ(c.database.url, "postgresql://x@h:1/db");
+    EXPECT_EQ(c.kafka.bootstrap_servers, "k1:9092,k2:9092");
+    EXPECT_EQ(c.api.api_key, "k");
+    EXPECT_EQ(c.api.http_port, 8181);
+}
+
+TEST(Config, BadIntegerNamesTheKey) {
+    const std::string e = error_of("consumer:\n  batch_size: lots\n");
+    EXPECT_NE(e.find("consumer.batch_size"), std::string::npos) << e;
+    EXPECT_NE(e.find("lots"), std::string::npos) << e;
+}
+
+TEST(Config, OutOfRangeValueIsRejected) {
+    EXPECT_NE(error_of("api:\n  http_port: 70000\n").find("api.http_port"), std::string::npos);
+    EXPECT_NE(error_of("consumer:\n  batch_size: 0\n").find("consumer.batch_size"),
+              std::string::npos);
+    EXPECT_NE(error_of("consumer:\n  batch_size: -5\n").find("consumer.batch_size"),
+              std::string::npos);
+}
+
+TEST(Config, BadEnvironmentValueNamesKeyAndVariable) {
+    const std::string e = error_of("", {{"NUM_MESSAGES", "12abc"}});
+    EXPECT_NE(e.find("producer.num_messages"), std::string::npos) << e;
+    EXPECT_NE(e.find("NUM_MESSAGES"), std::string::npos) << e;
+}
+
+TEST(Config, UnknownKeyIsRejected) {
+    const std::string e = error_of("kafka:\n  topik: trips\n");
+    EXPECT_NE(e.find("unknown config key 'kafka.topik'"), std::string::npos) << e;
+}
+
+TEST(Config, EmptyRequiredStringIsRejected) {
+    EXPECT_NE(error_of("kafka:\n  topic: \"\"\n").find("kafka.topic"), std::string::npos);
+}
+
+TEST(Config, BadLogLevelIsRejected) {
+    EXPECT_NE(error_of("log:\n  level: loud\n").find("log.level"), std::string::npos);
+}
+
+TEST(Config, MalformedYamlIsRejected) {
+    EXPECT_NE(error_of("kafka: [unclosed\n").find("not valid YAML"), std::string::npos);
+}
+
+TEST(Config, ShippedConfigFileParsesAndDocumentsEveryKey) {
+    std::ifstream in(std::string(TRIPSTREAM_SOURCE_DIR) + "/config.yml");
+    ASSERT_TRUE(in) << "config.yml missing";
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NO_THROW(parse_config(text, "config.yml", env_of({})));
+    std::set<std::string> envs;
+    for (const auto& key : config_keys()) {
+        EXPECT_NE(text.find(key.env), std::string::npos) << key.env << " not documented";
+        EXPECT_TRUE(envs.insert(key.env).second) << key.env << " used twice";
+    }
+}
+
+}  // namespace
+}  // namespace tripstream
