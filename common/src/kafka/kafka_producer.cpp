@@ -45,12 +45,14 @@ TopicPtr KafkaProducer::topic(const std::string& name) {
 }
 
 void KafkaProducer::produce(rd_kafka_topic_t* topic, int32_t partition, std::string_view key,
-                            std::string_view value) {
+                            std::string_view value, int kind) {
+    if (kind < 0 || kind >= kMessageKinds) throw KafkaError("message kind out of range");
     const int32_t target = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
     for (;;) {
         int rc =
             rd_kafka_produce(topic, target, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
-                             value.size(), key.empty() ? nullptr : key.data(), key.size(), nullptr);
+                             value.size(), key.empty() ? nullptr : key.data(), key.size(),
+                             reinterpret_cast<void*>(static_cast<intptr_t>(kind)));
         if (rc == 0) break;
         const auto code = rd_kafka_last_error();
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
@@ -60,7 +62,7 @@ void KafkaProducer::produce(rd_kafka_topic_t* topic, int32_t partition, std::str
         // The local queue is full: serve delivery reports until there is room.
         rd_kafka_poll(handle_.get(), 10);
     }
-    produced_.fetch_add(1, std::memory_order_relaxed);
+    produced_[kind].fetch_add(1, std::memory_order_relaxed);
 }
 
 bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
@@ -68,11 +70,11 @@ bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
            RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-DeliveryStats KafkaProducer::stats() const {
+DeliveryStats KafkaProducer::stats(int kind) const {
     DeliveryStats s;
-    s.produced = produced_.load(std::memory_order_relaxed);
-    s.delivered = delivered_.load(std::memory_order_relaxed);
-    s.failed = failed_.load(std::memory_order_relaxed);
+    s.produced = produced_[kind].load(std::memory_order_relaxed);
+    s.delivered = delivered_[kind].load(std::memory_order_relaxed);
+    s.failed = failed_[kind].load(std::memory_order_relaxed);
     std::lock_guard lock(error_mutex_);
     s.first_error = first_error_;
     return s;
@@ -80,11 +82,12 @@ DeliveryStats KafkaProducer::stats() const {
 
 void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
     auto* self = static_cast<KafkaProducer*>(opaque);
+    const auto kind = static_cast<int>(reinterpret_cast<intptr_t>(message->_private));
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        self->delivered_.fetch_add(1, std::memory_order_relaxed);
+        self->delivered_[kind].fetch_add(1, std::memory_order_relaxed);
         return;
     }
-    self->failed_.fetch_add(1, std::memory_order_relaxed);
+    self->failed_[kind].fetch_add(1, std::memory_order_relaxed);
     std::lock_guard lock(self->error_mutex_);
     if (self->first_error_.empty()) {
         self->first_error_ = describe(rd_kafka_topic_name(message->rkt), message->partition) +

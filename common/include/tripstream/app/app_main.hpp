@@ -1,0 +1,20 @@
+// The shared shape of every tripstream executable's main(): known failures become one clear
+// line on stderr and a documented exit code, never a stack trace.
+//
+// Exit codes: 0 success, 1 runtime failure, 2 bad usage / configuration / input header,
+// 128+N interrupted by signal N.
+#pragma once
+
+#include <functional>
+
+namespace tripstream {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// Runs `body`, mapping ConfigError, HeaderError, CLI11 errors (exit 2) and any other
+// exception (exit 1) to a one-line message prefixed with `program`.
+int run_main(const char* program, const std::function<int()>& body);
+
+}  // namespace tripstream

@@ -1,0 +1,30 @@
+#include "tripstream/app/app_main.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include "tripstream/config.hpp"
+#include "tripstream/csv/trip_columns.hpp"
+#include "tripstream/io/byte_source.hpp"
+
+namespace tripstream {
+
+int run_main(const char* program, const std::function<int()>& body) {
+    try {
+        return body();
+    } catch (const ConfigError& e) {
+        std::fprintf(stderr, "%s: configuration error: %s\n", program, e.what());
+        return kExitUsage;
+    } catch (const HeaderError& e) {
+        std::fprintf(stderr, "%s: bad input: %s\n", program, e.what());
+        return kExitUsage;
+    } catch (const IoError& e) {
+        std::fprintf(stderr, "%s: %s\n", program, e.what());
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: error: %s\n", program, e.what());
+        return kExitFailure;
+    }
+}
+
+}  // namespace tripstream

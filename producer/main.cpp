@@ -1,0 +1,206 @@
+// tripstream-producer: streams trip rows (a CSV file, stdin, or generated) into Kafka, or
+// writes a generated CSV file. Wiring only: the work is in tripstream_common.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "tripstream/app/app_main.hpp"
+#include "tripstream/config.hpp"
+#include "tripstream/generator/generated_csv.hpp"
+#include "tripstream/kafka/kafka_admin.hpp"
+#include "tripstream/log.hpp"
+#include "tripstream/process/shutdown_signal.hpp"
+#include "tripstream/producer/trip_producer.hpp"
+#include "tripstream/progress/progress_reporter.hpp"
+
+namespace tripstream {
+namespace {
+
+struct Options {
+    std::string input;
+    uint64_t generate = 0;
+    uint64_t seed = 42;
+    int weeks = 26;
+    std::string output;
+    std::string config_file;
+    std::string progress = "auto";
+    std::string job_id;
+    // Overrides of config keys (empty / unset = keep the configured value).
+    std::optional<uint64_t> num_messages;
+    std::optional<uint64_t> rate_limit;
+    std::string topic;
+    std::string dead_letter_topic;
+    std::string bootstrap_servers;
+};
+
+void define(CLI::App& app, Options& o) {
+    app.description(
+        "Streams trip rows into Kafka: one message per accepted row on the trips topic, each\n"
+        "rejected row (with its reason and line) on the dead-letter topic, and the job's record\n"
+        "on the jobs topic. Prints one JSON summary line on stdout. Exit codes: 0 every row\n"
+        "acknowledged, 1 a failure (e.g. a message not acknowledged), 2 bad usage, config or\n"
+        "header, 130/143 interrupted (rows read so far are flushed first).");
+    app.add_option("input", o.input, "trips CSV file, or - for standard input");
+    app.add_option("--generate", o.generate, "generate N synthetic trips instead of reading INPUT")
+        ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
+    app.add_option("--seed", o.seed, "generator seed (same seed, same rows)")
+        ->capture_default_str();
+    app.add_option("--weeks", o.weeks, "generator: weeks the trips span, from 2018-01-01")
+        ->check(CLI::Range(1, 520))
+        ->capture_default_str();
+    app.add_option("--output", o.output,
+                   "with --generate: write the CSV to this file (- = stdout) instead of Kafka");
+    app.add_option("-n,--num-messages", o.num_messages,
+                   "accepted rows to send, cycling the input [env NUM_MESSAGES; 0 = input once]");
+    app.add_option("--rate-limit", o.rate_limit,
+                   "rows per second, 0 = unlimited [env PRODUCER_RATE_LIMIT]");
+    app.add_option("--topic", o.topic, "trips topic [env TOPIC]");
+    app.add_option("--dead-letter-topic", o.dead_letter_topic,
+                   "rejected rows [env DEAD_LETTER_TOPIC]");
+    app.add_option("--bootstrap-servers", o.bootstrap_servers,
+                   "Kafka brokers [env KAFKA_BOOTSTRAP_SERVERS]");
+    app.add_option("--job-id", o.job_id, "ingestion job id (a UUID; default: a new random one)");
+    app.add_option("--config", o.config_file,
+                   "config file [env TRIPSTREAM_CONFIG, default ./config.yml]");
+    app.add_option("--progress", o.progress,
+                   "auto (bar on a terminal, else a log line every 5 s), bar, log, none")
+        ->check(CLI::IsMember({"auto", "bar", "log", "none"}))
+        ->capture_default_str();
+}
+
+Config effective_config(const Options& o) {
+    Config c = load_config(o.config_file);
+    if (o.num_messages) c.producer.num_messages = *o.num_messages;
+    if (o.rate_limit) c.producer.rate_limit = *o.rate_limit;
+    if (!o.topic.empty()) c.kafka.topic = o.topic;
+    if (!o.dead_letter_topic.empty()) c.kafka.dead_letter_topic = o.dead_letter_topic;
+    if (!o.bootstrap_servers.empty()) c.kafka.bootstrap_servers = o.bootstrap_servers;
+    return c;
+}
+
+GeneratorOptions generator_options(const Options& o) {
+    GeneratorOptions g;
+    g.seed = o.seed;
+    g.weeks = o.weeks;
+    return g;
+}
+
+ProgressMode progress_mode(const Options& o) {
+    ProgressMode mode = ProgressMode::automatic;
+    parse_progress_mode(o.progress, mode);
+    return mode;
+}
+
+int write_csv(const Options& o, const Logger& log, ShutdownSignal& shutdown) {
+    std::atomic<uint64_t> written{0};
+    const auto started = std::chrono::steady_clock::now();
+    uint64_t rows = 0;
+    {
+        ProgressReporter progress(
+            "generating",
+            [&] {
+                return ProgressSnapshot{
+                    written.load(),
+                    static_cast<double>(written.load()) / static_cast<double>(o.generate), ""};
+            },
+            o.output == "-" ? ProgressMode::none : progress_mode(o), log);
+        rows = write_generated_csv(o.output, generator_options(o), o.generate, written,
+                                   shutdown.requested());
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const nlohmann::json summary = {
+        {"output", o.output}, {"rows", rows}, {"seed", o.seed}, {"seconds", seconds}};
+    (o.output == "-" ? std::cerr : std::cout) << summary.dump() << std::endl;
+    return shutdown.requested() ? shutdown.exit_code() : kExitOk;
+}
+
+std::unique_ptr<TripSource> open_source(const Options& o) {
+    if (o.generate > 0)
+        return std::make_unique<GeneratedTripSource>(generator_options(o), o.generate);
+    return std::make_unique<CsvTripSource>(o.input);
+}
+
+int produce(const Options& o, const Config& config, const Logger& log, ShutdownSignal& shutdown) {
+    ProducerOptions po;
+    po.topic = config.kafka.topic;
+    po.dead_letter_topic = config.kafka.dead_letter_topic;
+    po.jobs_topic = config.kafka.jobs_topic;
+    po.num_messages = config.producer.num_messages;
+    po.rate_limit = config.producer.rate_limit;
+    po.job_id = new_job_id();
+    if (!o.job_id.empty() && !parse_job_id(o.job_id, po.job_id)) {
+        throw CLI::ValidationError("--job-id", "'" + o.job_id + "' is not a UUID");
+    }
+    auto source = open_source(o);
+
+    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
+    admin.ensure_topic({config.kafka.topic, config.kafka.partitions, {}});
+    admin.ensure_topic({config.kafka.dead_letter_topic, 3, {}});
+    admin.ensure_topic({config.kafka.jobs_topic, 1, {{"cleanup.policy", "compact"}}});
+    po.partitions = admin.partition_count(config.kafka.topic);
+    if (po.partitions < 1) throw kafka::KafkaError("topic " + po.topic + " has no partitions");
+
+    kafka::KafkaProducer kafka(config.kafka.bootstrap_servers);
+    TripProducer producer(kafka, po);
+    log.info(cat("job ", job_id_to_string(po.job_id), ": ", source->name(), " -> ", po.topic, " (",
+                 po.partitions, " partitions) at ", config.kafka.bootstrap_servers,
+                 po.num_messages > 0 ? cat(", ", po.num_messages, " messages") : std::string()));
+    ProducerSummary summary;
+    {
+        ProgressReporter progress(
+            "producing",
+            [&] {
+                const uint64_t sent = producer.rows_enqueued();
+                const double fraction =
+                    po.num_messages > 0
+                        ? static_cast<double>(sent) / static_cast<double>(po.num_messages)
+                        : source->pass_fraction();
+                return ProgressSnapshot{sent, fraction, cat("rejected ", producer.rows_rejected())};
+            },
+            progress_mode(o), log);
+        summary = producer.run(*source, shutdown.requested());
+    }
+    std::cout << summary.to_json().dump() << std::endl;
+    if (!summary.ok()) {
+        log.error(cat("job ", summary.job_id, " failed: ", summary.error));
+        return kExitFailure;
+    }
+    return summary.interrupted ? shutdown.exit_code() : kExitOk;
+}
+
+}  // namespace
+}  // namespace tripstream
+
+int main(int argc, char** argv) {
+    using namespace tripstream;
+    ShutdownSignal shutdown;  // first: every later thread inherits the blocked signals
+    CLI::App app{"tripstream-producer"};
+    Options options;
+    define(app, options);
+    try {
+        app.parse(argc, argv);
+        if (options.generate == 0 && options.input.empty()) {
+            throw CLI::RequiredError("INPUT (a CSV file or -) or --generate N");
+        }
+        if (options.generate > 0 && !options.input.empty()) {
+            throw CLI::ValidationError("INPUT", "give either INPUT or --generate, not both");
+        }
+        if (!options.output.empty() && options.generate == 0) {
+            throw CLI::ValidationError("--output", "only with --generate");
+        }
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    return run_main("tripstream-producer", [&] {
+        const Config config = effective_config(options);
+        const Logger log("producer", config.log_level);
+        if (!options.output.empty()) return write_csv(options, log, shutdown);
+        try {
+            return produce(options, config, log, shutdown);
+        } catch (const CLI::ValidationError& e) {
+            std::fprintf(stderr, "tripstream-producer: %s\n", e.what());
+            return kExitUsage;
+        }
+    });
+}

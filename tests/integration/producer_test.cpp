@@ -1,0 +1,224 @@
+// The producer against the real local broker: a generated file with deliberately broken rows
+// must land as exact counts on the trips topic and the dead-letter topic.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "support/kafka_drain.hpp"
+#include "support/test_env.hpp"
+#include "tripstream/csv/trip_csv_writer.hpp"
+#include "tripstream/generator/trip_generator.hpp"
+#include "tripstream/jobs/job_record.hpp"
+#include "tripstream/kafka/kafka_admin.hpp"
+#include "tripstream/message/trip_message.hpp"
+#include "tripstream/producer/trip_producer.hpp"
+
+namespace tripstream {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Topics {
+    std::string trips = test::unique_name("it-trips");
+    std::string dead = test::unique_name("it-dlq");
+    std::string jobs = test::unique_name("it-jobs");
+};
+
+void create(const Topics& t, int partitions) {
+    kafka::KafkaAdmin admin(test::stack_config().kafka.bootstrap_servers);
+    admin.ensure_topic({t.trips, partitions, {}});
+    admin.ensure_topic({t.dead, 1, {}});
+    admin.ensure_topic({t.jobs, 1, {{"cleanup.policy", "compact"}}});
+}
+
+ProducerOptions options_for(const Topics& t, int partitions) {
+    ProducerOptions o;
+    o.topic = t.trips;
+    o.dead_letter_topic = t.dead;
+    o.jobs_topic = t.jobs;
+    o.partitions = partitions;
+    o.job_id = new_job_id();
+    return o;
+}
+
+// Good rows from the generator with a broken row of every kind every 97 lines.
+std::string write_input(const std::filesystem::path& path, int good_rows, int& broken_rows,
+                        std::map<std::string, int>& broken_by_code) {
+    static const std::vector<std::pair<std::string, std::string>> kBroken = {
+        {"bad_origin_coord", "Prague,POINT (14.4 123.4),POINT (14.4 50.0),2018-05-28 09:03:40,x"},
+        {"bad_destination_coord", "Turin,POINT (7.6 45.0),LINE (1 2),2018-05-28 09:03:40,x"},
+        {"bad_datetime", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-02-30 09:03:40,x"},
+        {"bad_region", ",POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,x"},
+        {"bad_datasource", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,"},
+        {"missing_fields", "Turin,POINT (7.6 45.0)"},
+    };
+    TripGenerator generator;
+    std::string text = "region,origin_coord,destination_coord,datetime,datasource\n";
+    Trip trip;
+    broken_rows = 0;
+    for (int i = 0; i < good_rows; ++i) {
+        if (i % 97 == 50) {
+            const auto& [code, line] = kBroken[static_cast<size_t>(broken_rows) % kBroken.size()];
+            text += line + "\n";
+            ++broken_by_code[code];
+            ++broken_rows;
+        }
+        generator.generate(static_cast<uint64_t>(i), trip);
+        append_trip_csv_row(text, trip);
+    }
+    std::ofstream(path) << text;
+    return text;
+}
+
+TEST(Producer, ExactCountsOnTripsAndDeadLetterTopics) {
+    const Topics topics;
+    constexpr int kPartitions = 6;
+    create(topics, kPartitions);
+    const auto path = std::filesystem::temp_directory_path() / (topics.trips + ".csv");
+    int broken = 0;
+    std::map<std::string, int> broken_by_code;
+    constexpr int kGood = 20000;
+    write_input(path, kGood, broken, broken_by_code);
+    ASSERT_GT(broken, 200);
+
+    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    ProducerSummary summary;
+    const ProducerOptions options = options_for(topics, kPartitions);
+    {
+        kafka::KafkaProducer kafka(bootstrap);
+        TripProducer producer(kafka, options);
+        CsvTripSource source(path.string());
+        std::atomic<bool> stop{false};
+        summary = producer.run(source, stop);
+    }
+    std::filesystem::remove(path);
+    EXPECT_TRUE(summary.ok()) << summary.error;
+    EXPECT_EQ(summary.rows_sent, static_cast<uint64_t>(kGood));
+    EXPECT_EQ(summary.rows_rejected, static_cast<uint64_t>(broken));
+
+    // The topic holds exactly the good rows, balanced over the partitions, decodable.
+    kafka::KafkaAdmin admin(bootstrap);
+    const auto ends = admin.end_offsets(topics.trips);
+    int64_t total = 0;
+    for (auto e : ends) {
+        total += e;
+        EXPECT_GT(e, kGood / kPartitions - 1100) << "partition imbalance";
+    }
+    EXPECT_EQ(total, kGood);
+    const auto trip_values = test::drain_topic(bootstrap, topics.trips, kGood);
+    ASSERT_EQ(trip_values.size(), static_cast<size_t>(kGood));
+    std::set<uint64_t> lines;
+    TripMessage message;
+    std::string reason;
+    for (const auto& v : trip_values) {
+        ASSERT_TRUE(decode_trip_message(v, message, reason)) << reason;
+        EXPECT_EQ(message.job_id, options.job_id);
+        lines.insert(message.line);
+    }
+    EXPECT_EQ(lines.size(), static_cast<size_t>(kGood));  // every source line exactly once
+
+    // The dead-letter topic holds exactly the broken rows, each with its reason and line.
+    const auto dead = test::drain_topic(bootstrap, topics.dead, broken);
+    ASSERT_EQ(dead.size(), static_cast<size_t>(broken));
+    std::map<std::string, int> seen_by_code;
+    for (const auto& v : dead) {
+        const RejectedRow row = rejected_row_from_json(nlohmann::json::parse(v));
+        EXPECT_EQ(row.job_id, summary.job_id);
+        EXPECT_GT(row.line, 1u);
+        EXPECT_FALSE(row.raw.empty());
+        ++seen_by_code[row.reason.substr(0, row.reason.find(':'))];
+    }
+    EXPECT_EQ(seen_by_code, broken_by_code);
+
+    // The jobs topic: a "producing" record, then the final "produced" one with the counts.
+    const auto jobs = test::drain_topic(bootstrap, topics.jobs, 2);
+    ASSERT_EQ(jobs.size(), 2u);
+    const JobRecord final_job = job_record_from_json(nlohmann::json::parse(jobs.back()));
+    EXPECT_EQ(final_job.state, ProducerState::produced);
+    EXPECT_EQ(final_job.rows_sent, static_cast<uint64_t>(kGood));
+    EXPECT_EQ(final_job.rows_rejected, static_cast<uint64_t>(broken));
+    EXPECT_GT(final_job.finished_at_us, final_job.started_at_us);
+}
+
+TEST(Producer, NumMessagesCyclesTheInputToAnExactCount) {
+    const Topics topics;
+    create(topics, 3);
+    const auto path = std::filesystem::temp_directory_path() / (topics.trips + ".csv");
+    int broken = 0;
+    std::map<std::string, int> by_code;
+    write_input(path, 100, broken, by_code);  // 100 good rows, 1 broken
+
+    ProducerOptions options = options_for(topics, 3);
+    options.num_messages = 2550;  // 25.5 passes
+    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    ProducerSummary summary;
+    {
+        kafka::KafkaProducer kafka(bootstrap);
+        TripProducer producer(kafka, options);
+        CsvTripSource source(path.string());
+        std::atomic<bool> stop{false};
+        summary = producer.run(source, stop);
+    }
+    std::filesystem::remove(path);
+    EXPECT_TRUE(summary.ok()) << summary.error;
+    EXPECT_EQ(summary.rows_sent, 2550u);
+    EXPECT_EQ(summary.passes, 26u);
+    kafka::KafkaAdmin admin(bootstrap);
+    int64_t total = 0;
+    for (auto e : admin.end_offsets(topics.trips))
+        total += e;
+    EXPECT_EQ(total, 2550);
+}
+
+TEST(Producer, StopFlagEndsEarlyAndEverythingReadIsAcknowledged) {
+    const Topics topics;
+    create(topics, 2);
+    ProducerOptions options = options_for(topics, 2);
+    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    kafka::KafkaProducer kafka(bootstrap);
+    TripProducer producer(kafka, options);
+    GeneratedTripSource source({}, 50'000'000);
+    std::atomic<bool> stop{false};
+    std::thread stopper([&] {
+        while (producer.rows_enqueued() < 20000)
+            std::this_thread::sleep_for(1ms);
+        stop = true;
+    });
+    const ProducerSummary summary = producer.run(source, stop);
+    stopper.join();
+    EXPECT_TRUE(summary.interrupted);
+    EXPECT_TRUE(summary.ok()) << summary.error;
+    EXPECT_GE(summary.rows_sent, 20000u);
+    EXPECT_LT(summary.rows_sent, 50'000'000u);
+    kafka::KafkaAdmin admin(bootstrap);
+    int64_t total = 0;
+    for (auto e : admin.end_offsets(topics.trips))
+        total += e;
+    EXPECT_EQ(static_cast<uint64_t>(total), summary.rows_sent);
+}
+
+TEST(Producer, UnreachableBrokerIsReportedAsFailureNotSuccess) {
+    ProducerOptions options;
+    options.topic = "t";
+    options.dead_letter_topic = "d";
+    options.jobs_topic = "j";
+    options.flush_timeout = 3s;
+    // Port 1 on loopback: nothing listens; messages time out instead of being acknowledged.
+    kafka::KafkaProducer kafka("127.0.0.1:1", {{"message.timeout.ms", "2000"}});
+    TripProducer producer(kafka, options);
+    GeneratedTripSource source({}, 100);
+    std::atomic<bool> stop{false};
+    const ProducerSummary summary = producer.run(source, stop);
+    EXPECT_FALSE(summary.ok());
+    EXPECT_EQ(summary.rows_sent, 0u);
+    EXPECT_EQ(summary.rows_failed, 100u);
+    EXPECT_FALSE(summary.error.empty());
+}
+
+}  // namespace
+}  // namespace tripstream

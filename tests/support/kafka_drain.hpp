@@ -1,0 +1,14 @@
+// Reading a whole test topic back from the real broker.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tripstream::test {
+
+// Reads every partition of `topic` from the beginning until `expected` messages have
+// arrived and a short quiet period shows nothing more comes (or 60 s pass).
+std::vector<std::string> drain_topic(const std::string& bootstrap, const std::string& topic,
+                                     size_t expected);
+
+}  // namespace tripstream::test
