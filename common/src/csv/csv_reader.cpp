@@ -6,7 +6,6 @@
 namespace tripstream {
 namespace {
 
-constexpr size_t kBlockBytes = 1 << 20;
 constexpr size_t kLongLineExcerpt = 256;
 
 std::string_view strip_cr(std::string_view line) {
@@ -16,10 +15,10 @@ std::string_view strip_cr(std::string_view line) {
 
 }  // namespace
 
-CsvReader::CsvReader(ByteSource& source, size_t max_record_bytes)
+CsvReader::CsvReader(ByteSource& source, size_t max_record_bytes, size_t block_bytes)
     : source_(source),
       max_record_bytes_(max_record_bytes),
-      buf_(std::max(kBlockBytes, 2 * max_record_bytes + 16)) {}
+      buf_(std::max(block_bytes, 2 * max_record_bytes + 16)) {}
 
 bool CsvReader::rewind() {
     if (!source_.rewind()) return false;

@@ -27,8 +27,11 @@ struct CsvRecord {
 class CsvReader {
   public:
     static constexpr size_t kDefaultMaxRecordBytes = 64 * 1024;
+    static constexpr size_t kDefaultBlockBytes = 1 << 20;
 
-    explicit CsvReader(ByteSource& source, size_t max_record_bytes = kDefaultMaxRecordBytes);
+    // Reads the source in blocks of `block_bytes` (raised to hold two maximal records).
+    explicit CsvReader(ByteSource& source, size_t max_record_bytes = kDefaultMaxRecordBytes,
+                       size_t block_bytes = kDefaultBlockBytes);
 
     // Reads the next non-blank record; false at the end of the input. Throws IoError.
     bool next(CsvRecord& record);
