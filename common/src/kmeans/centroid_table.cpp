@@ -1,0 +1,23 @@
+#include "tripstream/kmeans/centroid_table.hpp"
+
+namespace tripstream::kmeans {
+
+// Padding centroids sit this far out in every dimension: their squared distance to any real
+// point (coordinates in metres) is ~1e200, finite and never the smallest.
+constexpr double kFarAway = 1e100;
+
+void CentroidTable::load(const double* centroids, int k, int dim) {
+    k_ = k;
+    dim_ = dim;
+    blocks_ = (k + kBlock - 1) / kBlock;
+    soa_.assign(static_cast<std::size_t>(blocks_) * dim * kBlock, kFarAway);
+    for (int c = 0; c < k; ++c) {
+        const int blk = c / kBlock;
+        const int lane = c % kBlock;
+        for (int j = 0; j < dim; ++j)
+            soa_[(static_cast<std::size_t>(blk) * dim + j) * kBlock + lane] =
+                centroids[static_cast<std::size_t>(c) * dim + j];
+    }
+}
+
+}  // namespace tripstream::kmeans
