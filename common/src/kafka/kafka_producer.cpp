@@ -12,7 +12,7 @@ Properties producer_properties(const std::string& bootstrap_servers, const Prope
         {"batch.size", "1000000"},
         {"batch.num.messages", "100000"},
         // Bounded local queue: memory stays flat whatever the input size.
-        {"queue.buffering.max.messages", "1000000"},
+        {"queue.buffering.max.messages", "200000"},
         {"queue.buffering.max.kbytes", "65536"},
         {"message.timeout.ms", "120000"},
         {"log_level", "4"},
