@@ -162,6 +162,11 @@ int produce(const Options& o, const Config& config, const Logger& log, ShutdownS
         summary = producer.run(*source, shutdown.requested());
     }
     std::cout << summary.to_json().dump() << std::endl;
+    log.info(
+        cat("job ", summary.job_id, ": ", summary.rows_sent, " rows sent, ", summary.rows_rejected,
+            " rejected, ", summary.rows_failed, " failed in ", summary.seconds, " s (",
+            static_cast<uint64_t>(summary.seconds > 0 ? summary.rows_sent / summary.seconds : 0),
+            " rows/s)", summary.interrupted ? ", interrupted" : ""));
     if (!summary.ok()) {
         log.error(cat("job ", summary.job_id, " failed: ", summary.error));
         return kExitFailure;
