@@ -60,6 +60,27 @@ TEST(KMeansTraining, ClustersNeverMixRegions) {
                 << c.description;
 }
 
+TEST(KMeansTraining, ModelAssignsTheExactNearestCentroid) {
+    // assign() uses the expanded |c|^2/2 - x.c search: it must agree with plain distances.
+    const std::vector<Trip> trips = generated_trips(5000, 8);
+    const TrainResult r = train_model(features_of(trips), options(16));
+    for (const Trip& t : trips) {
+        const int region = r.model.region_index(t.region);
+        const RegionModel& rm = r.model.regions()[static_cast<std::size_t>(region)];
+        double f[kFeatureDim];
+        trip_features(t, LocalProjection(rm.centre), r.model.scaling().time_radius(), f);
+        int best = -1;
+        double best_d = INFINITY;
+        for (const ClusterSummary& c : rm.clusters) {
+            double d = 0;
+            for (int j = 0; j < kFeatureDim; ++j)
+                d += (f[j] - c.centroid[j]) * (f[j] - c.centroid[j]);
+            if (d < best_d) best_d = d, best = c.id;
+        }
+        ASSERT_EQ(r.model.assign(t), best);
+    }
+}
+
 TEST(KMeansTraining, SameSeedSameModel) {
     const auto regions = features_of(generated_trips(6000, 4));
     const TrainResult a = train_model(regions, options(6, 11));

@@ -181,9 +181,8 @@ int KMeansModel::assign(int region, const Trip& trip) const {
 }
 
 int KMeansModel::assign_features(int region, const double* features) const {
-    double unused;
     const auto r = static_cast<std::size_t>(region);
-    return first_id_[r] + tables_[r].nearest<kFeatureDim>(features, unused);
+    return first_id_[r] + tables_[r].nearest_index<kFeatureDim>(features);
 }
 
 nlohmann::json KMeansModel::to_json() const {

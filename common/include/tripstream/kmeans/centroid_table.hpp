@@ -75,11 +75,42 @@ class CentroidTable {
         return nearest<D, false>(x, best_sq, unused);
     }
 
+    // Index of the nearest centroid only, for assignment. Minimises
+    // |c|^2/2 - x.c (= (|x - c|^2 - |x|^2) / 2): one multiply and one subtract per
+    // coordinate instead of subtract, multiply, add, and no data-dependent branch. The
+    // rounding of the expansion (~1e-16 of |x|^2) can only matter for near-exact ties;
+    // training keeps the exact form, whose distances feed the bounds.
+    template <int D>
+    int nearest_index(const double* x) const {
+        const int d = D > 0 ? D : dim_;
+        double best = std::numeric_limits<double>::infinity();
+        int arg = 0;
+        const double* c = soa_.data();
+        const double* h = half_norms_.data();
+        for (int blk = 0; blk < blocks_; ++blk, c += d * kBlock, h += kBlock) {
+            double score[kBlock];
+            for (int l = 0; l < kBlock; ++l)
+                score[l] = h[l];
+            for (int j = 0; j < d; ++j) {
+                const double xj = x[j];
+                for (int l = 0; l < kBlock; ++l)
+                    score[l] -= xj * c[j * kBlock + l];
+            }
+            for (int l = 0; l < kBlock; ++l) {
+                const bool better = score[l] < best;
+                best = better ? score[l] : best;
+                arg = better ? blk * kBlock + l : arg;
+            }
+        }
+        return arg;
+    }
+
   private:
     int k_ = 0;
     int dim_ = 0;
     int blocks_ = 0;
     std::vector<double> soa_;
+    std::vector<double> half_norms_;  // |c|^2 / 2 per centroid, [block][4]
 };
 
 }  // namespace tripstream::kmeans
