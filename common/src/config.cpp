@@ -88,6 +88,8 @@ std::vector<Binding> bindings() {
         {{"consumer.batch_max_wait_ms", "BATCH_MAX_WAIT_MS"},
          integer(&C::consumer, &ConsumerConfig::batch_max_wait_ms, "consumer.batch_max_wait_ms", 1,
                  600'000)},
+        {{"consumer.model_path", "MODEL_PATH"},
+         text(&C::consumer, &ConsumerConfig::model_path, "consumer.model_path", true)},
         {{"api.http_port", "HTTP_PORT"},
          integer(&C::api, &ApiConfig::http_port, "api.http_port", 1, 65535)},
         {{"api.api_key", "API_KEY"}, text(&C::api, &ApiConfig::api_key, "api.api_key", true)},

@@ -42,6 +42,7 @@ struct ConsumerConfig {
     std::string group_id = "tripstream-consumer";
     int batch_size = 50000;
     int batch_max_wait_ms = 1000;
+    std::string model_path;  // k-means model file; empty = store trips without clusters
 };
 
 struct ApiConfig {

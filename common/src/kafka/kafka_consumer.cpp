@@ -22,10 +22,21 @@ Properties consumer_properties(const std::string& bootstrap_servers, const std::
 }  // namespace
 
 KafkaConsumer::KafkaConsumer(const std::string& bootstrap_servers, const std::string& group_id,
-                             const Properties& overrides)
-    : handle_(make_handle(RD_KAFKA_CONSUMER,
-                          make_conf(consumer_properties(bootstrap_servers, group_id, overrides)))) {
+                             const Properties& overrides, RebalanceHandler on_rebalance)
+    : on_rebalance_(std::move(on_rebalance)) {
+    ConfPtr conf = make_conf(consumer_properties(bootstrap_servers, group_id, overrides));
+    if (on_rebalance_) {
+        rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::rebalance_trampoline);
+        rd_kafka_conf_set_opaque(conf.get(), this);
+    }
+    handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
     rd_kafka_poll_set_consumer(handle_.get());
+}
+
+void KafkaConsumer::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                         rd_kafka_topic_partition_list_t* partitions,
+                                         void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->on_rebalance_(rk, err, partitions);
 }
 
 KafkaConsumer::~KafkaConsumer() {

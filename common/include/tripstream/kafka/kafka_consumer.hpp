@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,11 +16,16 @@ struct PartitionOffset {
     int64_t offset = RD_KAFKA_OFFSET_BEGINNING;
 };
 
+// Called on group rebalances with RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS or
+// RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS; it must call rd_kafka_assign itself.
+using RebalanceHandler =
+    std::function<void(rd_kafka_t*, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t*)>;
+
 class KafkaConsumer {
   public:
     // Offsets are never auto-committed: tripstream stores them where the data goes.
     KafkaConsumer(const std::string& bootstrap_servers, const std::string& group_id,
-                  const Properties& overrides = {});
+                  const Properties& overrides = {}, RebalanceHandler on_rebalance = {});
     ~KafkaConsumer();
     KafkaConsumer(const KafkaConsumer&) = delete;
     KafkaConsumer& operator=(const KafkaConsumer&) = delete;
@@ -36,6 +42,10 @@ class KafkaConsumer {
     rd_kafka_t* handle() { return handle_.get(); }
 
   private:
+    static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions, void* opaque);
+
+    RebalanceHandler on_rebalance_;  // before handle_: the handle calls it until destroyed
     HandlePtr handle_;
     bool closed_ = false;
 };

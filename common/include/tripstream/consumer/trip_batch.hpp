@@ -1,0 +1,76 @@
+// The consumer's batch: what was read from Kafka since the last commit, per kind (trips,
+// rejected rows, job records), plus the exact offset range read from every partition. A
+// batch is written in one database transaction together with those offsets.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tripstream/jobs/job_record.hpp"
+#include "tripstream/message/trip_message.hpp"
+
+namespace tripstream {
+
+struct OffsetRange {
+    int64_t first = -1;  // first offset read in this batch
+    int64_t next = -1;   // one past the last offset read
+};
+
+struct BatchTrip {
+    TripMessage message;
+    int32_t partition = 0;
+    int16_t cluster_id = -1;  // -1: unassigned
+};
+
+struct BatchRejection {
+    bool has_job = false;
+    JobId job_id{};
+    std::string stage;  // "producer" (dead-letter topic) or "consumer"
+    std::string source;
+    uint64_t line = 0;
+    std::string reason;
+    std::string raw;
+    std::string topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
+};
+
+using TopicPartition = std::pair<std::string, int32_t>;
+
+class TripBatch {
+  public:
+    // Every message read must be noted, whatever its kind, so its offset is committed.
+    void note_offset(const std::string& topic, int32_t partition, int64_t offset);
+
+    BatchTrip& add_trip() { return trips_.emplace_back(); }
+    // Takes back the last add_trip() (the message turned out not to be a valid trip).
+    void drop_last_trip() { trips_.pop_back(); }
+    void add_rejection(BatchRejection rejection) { rejections_.push_back(std::move(rejection)); }
+    void add_job(JobRecord job) { jobs_.push_back(std::move(job)); }
+
+    const std::vector<BatchTrip>& trips() const { return trips_; }
+    std::vector<BatchTrip>& trips() { return trips_; }
+    const std::vector<BatchRejection>& rejections() const { return rejections_; }
+    const std::vector<JobRecord>& jobs() const { return jobs_; }
+    const std::map<TopicPartition, OffsetRange>& offsets() const { return offsets_; }
+
+    size_t messages() const { return messages_; }
+    bool empty() const { return messages_ == 0; }
+    // Time since the first message of this batch was noted.
+    std::chrono::steady_clock::duration age() const;
+    void clear();
+
+  private:
+    std::vector<BatchTrip> trips_;
+    std::vector<BatchRejection> rejections_;
+    std::vector<JobRecord> jobs_;
+    std::map<TopicPartition, OffsetRange> offsets_;
+    size_t messages_ = 0;
+    std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace tripstream

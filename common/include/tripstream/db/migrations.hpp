@@ -1,0 +1,28 @@
+// Schema migrations: the numbered files of sql/migrations/, compiled in, applied in order,
+// each once, each in its own transaction. Safe to run concurrently from several processes
+// (an advisory lock serialises them; late arrivals find nothing left to do).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace tripstream::db {
+
+struct Migration {
+    int version;
+    const char* name;
+    const char* sql;
+};
+
+const std::vector<Migration>& embedded_migrations();
+
+struct MigrationResult {
+    int applied = 0;          // migrations applied by this call
+    int current_version = 0;  // schema version afterwards
+};
+
+// Connects to `database_url` and applies what is missing. Throws on failure, naming the
+// migration that failed.
+MigrationResult migrate(const std::string& database_url);
+
+}  // namespace tripstream::db

@@ -1,0 +1,35 @@
+#include "tripstream/consumer/trip_batch.hpp"
+
+#include <stdexcept>
+
+namespace tripstream {
+
+void TripBatch::note_offset(const std::string& topic, int32_t partition, int64_t offset) {
+    if (messages_ == 0) started_ = std::chrono::steady_clock::now();
+    ++messages_;
+    OffsetRange& range = offsets_[{topic, partition}];
+    if (range.first < 0) {
+        range.first = offset;
+    } else if (offset < range.next) {
+        // Kafka delivers a partition in offset order; anything else would corrupt the range.
+        throw std::logic_error("offset " + std::to_string(offset) + " of " + topic + "[" +
+                               std::to_string(partition) + "] is behind " +
+                               std::to_string(range.next));
+    }
+    range.next = offset + 1;
+}
+
+std::chrono::steady_clock::duration TripBatch::age() const {
+    return messages_ == 0 ? std::chrono::steady_clock::duration::zero()
+                          : std::chrono::steady_clock::now() - started_;
+}
+
+void TripBatch::clear() {
+    trips_.clear();
+    rejections_.clear();
+    jobs_.clear();
+    offsets_.clear();
+    messages_ = 0;
+}
+
+}  // namespace tripstream
