@@ -11,6 +11,7 @@
 
 #include "support/kafka_drain.hpp"
 #include "support/test_env.hpp"
+#include "support/trip_files.hpp"
 #include "tripstream/csv/trip_csv_writer.hpp"
 #include "tripstream/generator/trip_generator.hpp"
 #include "tripstream/jobs/job_record.hpp"
@@ -46,44 +47,15 @@ ProducerOptions options_for(const Topics& t, int partitions) {
     return o;
 }
 
-// Good rows from the generator with a broken row of every kind every 97 lines.
-std::string write_input(const std::filesystem::path& path, int good_rows, int& broken_rows,
-                        std::map<std::string, int>& broken_by_code) {
-    static const std::vector<std::pair<std::string, std::string>> kBroken = {
-        {"bad_origin_coord", "Prague,POINT (14.4 123.4),POINT (14.4 50.0),2018-05-28 09:03:40,x"},
-        {"bad_destination_coord", "Turin,POINT (7.6 45.0),LINE (1 2),2018-05-28 09:03:40,x"},
-        {"bad_datetime", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-02-30 09:03:40,x"},
-        {"bad_region", ",POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,x"},
-        {"bad_datasource", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,"},
-        {"missing_fields", "Turin,POINT (7.6 45.0)"},
-    };
-    TripGenerator generator;
-    std::string text = "region,origin_coord,destination_coord,datetime,datasource\n";
-    Trip trip;
-    broken_rows = 0;
-    for (int i = 0; i < good_rows; ++i) {
-        if (i % 97 == 50) {
-            const auto& [code, line] = kBroken[static_cast<size_t>(broken_rows) % kBroken.size()];
-            text += line + "\n";
-            ++broken_by_code[code];
-            ++broken_rows;
-        }
-        generator.generate(static_cast<uint64_t>(i), trip);
-        append_trip_csv_row(text, trip);
-    }
-    std::ofstream(path) << text;
-    return text;
-}
-
 TEST(Producer, ExactCountsOnTripsAndDeadLetterTopics) {
     const Topics topics;
     constexpr int kPartitions = 6;
     create(topics, kPartitions);
     const auto path = std::filesystem::temp_directory_path() / (topics.trips + ".csv");
-    int broken = 0;
-    std::map<std::string, int> broken_by_code;
     constexpr int kGood = 20000;
-    write_input(path, kGood, broken, broken_by_code);
+    const test::TripsFile file = test::write_trips_csv(path.string(), kGood);
+    const int broken = file.broken_rows;
+    const auto& broken_by_code = file.broken_by_code;
     ASSERT_GT(broken, 200);
 
     const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
@@ -149,9 +121,7 @@ TEST(Producer, NumMessagesCyclesTheInputToAnExactCount) {
     const Topics topics;
     create(topics, 3);
     const auto path = std::filesystem::temp_directory_path() / (topics.trips + ".csv");
-    int broken = 0;
-    std::map<std::string, int> by_code;
-    write_input(path, 100, broken, by_code);  // 100 good rows, 1 broken
+    test::write_trips_csv(path.string(), 100);  // 100 good rows, 1 broken
 
     ProducerOptions options = options_for(topics, 3);
     options.num_messages = 2550;  // 25.5 passes
