@@ -100,10 +100,6 @@ int main(int argc, char** argv) {
     CLI::App app{"tripstream-consumer"};
     Options options;
     define(app, options);
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
+    if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
     return run_main("tripstream-consumer", [&] { return run(options, shutdown); });
 }

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "tripstream/app/app_main.hpp"
+#include "tripstream/app/trip_input_options.hpp"
 #include "tripstream/config.hpp"
 #include "tripstream/generator/generated_csv.hpp"
 #include "tripstream/kafka/kafka_admin.hpp"
@@ -17,10 +18,7 @@ namespace tripstream {
 namespace {
 
 struct Options {
-    std::string input;
-    uint64_t generate = 0;
-    uint64_t seed = 42;
-    int weeks = 26;
+    TripInputOptions in;
     std::string output;
     std::string config_file;
     std::string progress = "auto";
@@ -40,14 +38,7 @@ void define(CLI::App& app, Options& o) {
         "on the jobs topic. Prints one JSON summary line on stdout. Exit codes: 0 every row\n"
         "acknowledged, 1 a failure (e.g. a message not acknowledged), 2 bad usage, config or\n"
         "header, 130/143 interrupted (rows read so far are flushed first).");
-    app.add_option("input", o.input, "trips CSV file, or - for standard input");
-    app.add_option("--generate", o.generate, "generate N synthetic trips instead of reading INPUT")
-        ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000'000}));
-    app.add_option("--seed", o.seed, "generator seed (same seed, same rows)")
-        ->capture_default_str();
-    app.add_option("--weeks", o.weeks, "generator: weeks the trips span, from 2018-01-01")
-        ->check(CLI::Range(1, 520))
-        ->capture_default_str();
+    add_trip_input_options(app, o.in, "instead of reading INPUT");
     app.add_option("--output", o.output,
                    "with --generate: write the CSV to this file (- = stdout) instead of Kafka");
     app.add_option("-n,--num-messages", o.num_messages,
@@ -78,13 +69,6 @@ Config effective_config(const Options& o) {
     return c;
 }
 
-GeneratorOptions generator_options(const Options& o) {
-    GeneratorOptions g;
-    g.seed = o.seed;
-    g.weeks = o.weeks;
-    return g;
-}
-
 ProgressMode progress_mode(const Options& o) {
     ProgressMode mode = ProgressMode::automatic;
     parse_progress_mode(o.progress, mode);
@@ -101,24 +85,18 @@ int write_csv(const Options& o, const Logger& log, ShutdownSignal& shutdown) {
             [&] {
                 return ProgressSnapshot{
                     written.load(),
-                    static_cast<double>(written.load()) / static_cast<double>(o.generate), ""};
+                    static_cast<double>(written.load()) / static_cast<double>(o.in.generate), ""};
             },
             o.output == "-" ? ProgressMode::none : progress_mode(o), log);
-        rows = write_generated_csv(o.output, generator_options(o), o.generate, written,
+        rows = write_generated_csv(o.output, generator_options(o.in), o.in.generate, written,
                                    shutdown.requested());
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     const nlohmann::json summary = {
-        {"output", o.output}, {"rows", rows}, {"seed", o.seed}, {"seconds", seconds}};
+        {"output", o.output}, {"rows", rows}, {"seed", o.in.seed}, {"seconds", seconds}};
     (o.output == "-" ? std::cerr : std::cout) << summary.dump() << std::endl;
     return shutdown.requested() ? shutdown.exit_code() : kExitOk;
-}
-
-std::unique_ptr<TripSource> open_source(const Options& o) {
-    if (o.generate > 0)
-        return std::make_unique<GeneratedTripSource>(generator_options(o), o.generate);
-    return std::make_unique<CsvTripSource>(o.input);
 }
 
 int produce(const Options& o, const Config& config, const Logger& log, ShutdownSignal& shutdown) {
@@ -132,7 +110,7 @@ int produce(const Options& o, const Config& config, const Logger& log, ShutdownS
     if (!o.job_id.empty() && !parse_job_id(o.job_id, po.job_id)) {
         throw CLI::ValidationError("--job-id", "'" + o.job_id + "' is not a UUID");
     }
-    auto source = open_source(o);
+    auto source = open_trip_source(o.in);
 
     kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
     admin.ensure_topic({config.kafka.topic, config.kafka.partitions, {}});
@@ -183,20 +161,13 @@ int main(int argc, char** argv) {
     CLI::App app{"tripstream-producer"};
     Options options;
     define(app, options);
-    try {
-        app.parse(argc, argv);
-        if (options.generate == 0 && options.input.empty()) {
-            throw CLI::RequiredError("INPUT (a CSV file or -) or --generate N");
-        }
-        if (options.generate > 0 && !options.input.empty()) {
-            throw CLI::ValidationError("INPUT", "give either INPUT or --generate, not both");
-        }
-        if (!options.output.empty() && options.generate == 0) {
+    const auto exit_code = parse_command_line(app, argc, argv, [&] {
+        check_trip_input(options.in);
+        if (!options.output.empty() && options.in.generate == 0) {
             throw CLI::ValidationError("--output", "only with --generate");
         }
-    } catch (const CLI::ParseError& e) {
-        return app.exit(e);
-    }
+    });
+    if (exit_code) return *exit_code;
     return run_main("tripstream-producer", [&] {
         const Config config = effective_config(options);
         const Logger log("producer", config.log_level);

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "tripstream/app/app_main.hpp"
+#include "tripstream/app/trip_input_options.hpp"
 #include "tripstream/kmeans/training.hpp"
 #include "tripstream/producer/trip_source.hpp"
 
@@ -17,10 +18,7 @@ namespace {
 using namespace kmeans;
 
 struct Options {
-    std::string input;
-    uint64_t generate = 0;
-    uint64_t seed = 42;
-    int weeks = 26;
+    TripInputOptions in;
     std::string output;
     int k = 16;
     std::vector<std::string> k_region;  // NAME=K
@@ -41,14 +39,7 @@ void define(CLI::App& app, Options& o) {
         "time of day), and writes it as JSON for the consumer. Prints per region: trips, k,\n"
         "inertia, iterations and time. Exit codes: 0 model written, 1 failure, 2 bad usage or\n"
         "input. See docs/kmeans.md.");
-    app.add_option("input", o.input, "trips CSV file, or - for standard input");
-    app.add_option("--generate", o.generate, "train on N generated trips instead of INPUT")
-        ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000'000}));
-    app.add_option("--seed", o.seed, "seed of the generator and of k-means (same seed, same model)")
-        ->capture_default_str();
-    app.add_option("--weeks", o.weeks, "generator: weeks the trips span")
-        ->check(CLI::Range(1, 520))
-        ->capture_default_str();
+    add_trip_input_options(app, o.in, "and train on them instead of INPUT");
     app.add_option("-o,--output", o.output, "model file to write")->required();
     app.add_option("-k,--k", o.k, "clusters per region (unless --k-region or --auto-k)")
         ->check(CLI::Range(1, 100'000))
@@ -111,7 +102,7 @@ TrainOptions train_options(const Options& o) {
     t.kmeans.n_init = o.n_init;
     t.kmeans.max_iter = o.max_iter;
     t.kmeans.tol = o.tol;
-    t.kmeans.seed = o.seed;
+    t.kmeans.seed = o.in.seed;
     t.kmeans.threads = o.threads;
     t.kmeans.algorithm = algorithm_from_string(o.algorithm);
     t.kmeans.batch_size = o.batch_size;
@@ -130,16 +121,6 @@ TrainOptions train_options(const Options& o) {
         t.auto_k = a;
     }
     return t;
-}
-
-std::unique_ptr<TripSource> open_source(const Options& o) {
-    if (o.generate > 0) {
-        GeneratorOptions g;
-        g.seed = o.seed;
-        g.weeks = o.weeks;
-        return std::make_unique<GeneratedTripSource>(g, o.generate);
-    }
-    return std::make_unique<CsvTripSource>(o.input);
 }
 
 // Reads every trip of the source; rejected rows are counted and the first few shown.
@@ -176,7 +157,7 @@ void print_reports(const TrainResult& result) {
 
 int train(const Options& o) {
     const TrainOptions options = train_options(o);
-    auto source = open_source(o);
+    auto source = open_trip_source(o.in);
     const auto started = std::chrono::steady_clock::now();
     const auto regions = read_features(*source, options.scaling);
     const TrainResult result = train_model(regions, options);
@@ -198,16 +179,10 @@ int main(int argc, char** argv) {
     CLI::App app{"tripstream-train"};
     Options options;
     define(app, options);
-    try {
-        app.parse(argc, argv);
-        if (options.generate == 0 && options.input.empty())
-            throw CLI::RequiredError("INPUT (a trips CSV file or -) or --generate N");
-        if (options.generate > 0 && !options.input.empty())
-            throw CLI::ValidationError("INPUT", "give either INPUT or --generate, not both");
+    const auto exit_code = parse_command_line(app, argc, argv, [&] {
+        check_trip_input(options.in);
         train_options(options);  // validates --k-region and --auto-k before any work
-    } catch (const CLI::ParseError& e) {
-        const int code = app.exit(e);
-        return code == 0 ? kExitOk : kExitUsage;
-    }
+    });
+    if (exit_code) return *exit_code;
     return run_main("tripstream-train", [&] { return train(options); });
 }

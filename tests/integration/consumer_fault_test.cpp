@@ -109,13 +109,7 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     po.job_id = new_job_id();
     po.rate_limit = static_cast<uint64_t>(rows / 25);  // about 25 s of producing
     ProducerSummary summary;
-    std::jthread producer_thread([&] {
-        kafka::KafkaProducer kafka(config.kafka.bootstrap_servers);
-        TripProducer producer(kafka, po);
-        CsvTripSource source(csv);
-        std::atomic<bool> stop{false};
-        summary = producer.run(source, stop);
-    });
+    std::jthread producer_thread([&] { summary = test::produce_file(po, csv); });
 
     // Faults, each while ingestion is under way (asserted): SIGKILL each consumer in turn
     // and restart it, then restart the database while everything runs.

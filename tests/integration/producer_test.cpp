@@ -59,15 +59,8 @@ TEST(Producer, ExactCountsOnTripsAndDeadLetterTopics) {
     ASSERT_GT(broken, 200);
 
     const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
-    ProducerSummary summary;
     const ProducerOptions options = options_for(topics, kPartitions);
-    {
-        kafka::KafkaProducer kafka(bootstrap);
-        TripProducer producer(kafka, options);
-        CsvTripSource source(path.string());
-        std::atomic<bool> stop{false};
-        summary = producer.run(source, stop);
-    }
+    const ProducerSummary summary = test::produce_file(options, path.string());
     std::filesystem::remove(path);
     EXPECT_TRUE(summary.ok()) << summary.error;
     EXPECT_EQ(summary.rows_sent, static_cast<uint64_t>(kGood));
@@ -126,14 +119,7 @@ TEST(Producer, NumMessagesCyclesTheInputToAnExactCount) {
     ProducerOptions options = options_for(topics, 3);
     options.num_messages = 2550;  // 25.5 passes
     const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
-    ProducerSummary summary;
-    {
-        kafka::KafkaProducer kafka(bootstrap);
-        TripProducer producer(kafka, options);
-        CsvTripSource source(path.string());
-        std::atomic<bool> stop{false};
-        summary = producer.run(source, stop);
-    }
+    const ProducerSummary summary = test::produce_file(options, path.string());
     std::filesystem::remove(path);
     EXPECT_TRUE(summary.ok()) << summary.error;
     EXPECT_EQ(summary.rows_sent, 2550u);

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "support/test_env.hpp"
 #include "tripstream/csv/trip_csv_writer.hpp"
 #include "tripstream/generator/trip_generator.hpp"
 #include "tripstream/producer/trip_source.hpp"
@@ -54,6 +55,14 @@ TripsFile write_trips_csv(const std::string& path, int good_rows, uint64_t seed)
     }
     out << text;
     return file;
+}
+
+ProducerSummary produce_file(const ProducerOptions& options, const std::string& path) {
+    kafka::KafkaProducer kafka(stack_config().kafka.bootstrap_servers);
+    TripProducer producer(kafka, options);
+    CsvTripSource source(path);
+    const std::atomic<bool> never{false};
+    return producer.run(source, never);
 }
 
 TripFingerprint fingerprint_of_csv(const std::string& path) {

@@ -6,6 +6,8 @@
 #include <map>
 #include <string>
 
+#include "tripstream/producer/trip_producer.hpp"
+
 namespace tripstream::test {
 
 struct TripsFile {
@@ -30,6 +32,9 @@ struct TripFingerprint {
     int64_t destination_lat = 0;
     bool operator==(const TripFingerprint&) const = default;
 };
+
+// Runs a TripProducer over the CSV file at `path` to the stack's broker.
+ProducerSummary produce_file(const ProducerOptions& options, const std::string& path);
 
 // The fingerprint of the good rows of a CSV file.
 TripFingerprint fingerprint_of_csv(const std::string& path);

@@ -27,4 +27,15 @@ int run_main(const char* program, const std::function<int()>& body) {
     }
 }
 
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                      const std::function<void()>& check) {
+    try {
+        app.parse(argc, argv);
+        if (check) check();
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? kExitOk : kExitUsage;
+    }
+    return std::nullopt;
+}
+
 }  // namespace tripstream

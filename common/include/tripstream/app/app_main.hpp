@@ -5,7 +5,9 @@
 // 128+N interrupted by signal N.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 
 namespace tripstream {
 
@@ -16,5 +18,11 @@ inline constexpr int kExitUsage = 2;
 // Runs `body`, mapping ConfigError, HeaderError, CLI11 errors (exit 2) and any other
 // exception (exit 1) to a one-line message prefixed with `program`.
 int run_main(const char* program, const std::function<int()>& body);
+
+// Parses the command line and runs `check` (which may throw CLI11 errors for combinations of
+// options). Returns nullopt to go on, or the exit code: 0 after --help, 2 for a usage error
+// (CLI11's own codes are folded into the documented 2).
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+                                      const std::function<void()>& check = {});
 
 }  // namespace tripstream
