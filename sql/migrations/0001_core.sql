@@ -78,19 +78,31 @@ CREATE TABLE tripstream.trips (
     destination   geometry(Point, 4326) NOT NULL
 ) PARTITION BY RANGE (trip_time);
 
--- The pre-aggregated model: trips per region x ISO week x origin cell x destination cell x
--- 4-hour time-of-day bucket x cluster. Cells are a global 0.01-degree grid (see
--- docs/data-model.md for the encoding). Maintained in the same transaction as the raw rows,
--- so it always agrees with them exactly.
+-- The pre-aggregated model, in two tables maintained in the same transaction as the raw rows
+-- (so they always agree with them exactly):
+--  * trip_cell_counts: trips per region x ISO week x origin cell x destination cell, on a
+--    global 0.05-degree grid (cell = row * 7200 + column from (-180, -90); about 5.6 km x
+--    3.6 km at 50 degrees north). Box queries take whole cells from here and only the
+--    boundary cells from the raw points.
+--  * trip_cluster_counts: trips per region x ISO week x k-means cluster x 4-hour time-of-day
+--    bucket: the "groups of similar trips" summary.
+-- Sizes and the reasoning behind the grid are in docs/data-model.md.
 CREATE TABLE tripstream.trip_cell_counts (
     region_id  smallint NOT NULL,
     week_start date NOT NULL,       -- Monday (UTC) of the ISO week
     o_cell     integer NOT NULL,
     d_cell     integer NOT NULL,
-    tod_bucket smallint NOT NULL,   -- 0: 00-04h, 1: 04-08h, ..., 5: 20-24h (UTC)
-    cluster_id smallint NOT NULL,   -- -1 when unassigned
     trips      integer NOT NULL,
-    PRIMARY KEY (region_id, week_start, o_cell, d_cell, tod_bucket, cluster_id)
+    PRIMARY KEY (region_id, week_start, o_cell, d_cell)
+);
+
+CREATE TABLE tripstream.trip_cluster_counts (
+    region_id  smallint NOT NULL,
+    week_start date NOT NULL,
+    cluster_id smallint NOT NULL,   -- -1 when unassigned (no model, or region not in it)
+    tod_bucket smallint NOT NULL,   -- 0: 00-04h, 1: 04-08h, ..., 5: 20-24h (UTC)
+    trips      integer NOT NULL,
+    PRIMARY KEY (region_id, week_start, cluster_id, tod_bucket)
 );
 
 -- Rows that could not be stored: rejected by the producer (from the dead-letter topic) or by

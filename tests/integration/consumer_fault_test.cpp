@@ -181,24 +181,36 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
         " WHERE consumer_group = $1 AND topic = $2",
         s.group, s.trips);
     EXPECT_EQ(stored[0].as<int64_t>(), end_total);
-    // The aggregate agrees with the raw rows, key for key, over the whole database.
+    // Both aggregates agree with the raw rows, key for key, over the whole database.
     const auto mismatches = tx.exec1(R"sql(
         WITH raw AS (
-            SELECT region_id,
+            SELECT region_id, trip_time, coalesce(cluster_id, -1)::smallint AS cluster_id,
                    (date_trunc('week', trip_time AT TIME ZONE 'UTC'))::date AS week_start,
-                   (floor((ST_Y(origin) + 90.0) / 0.01)::int * 36000
-                      + floor((ST_X(origin) + 180.0) / 0.01)::int) AS o_cell,
-                   (floor((ST_Y(destination) + 90.0) / 0.01)::int * 36000
-                      + floor((ST_X(destination) + 180.0) / 0.01)::int) AS d_cell,
-                   (extract(hour FROM trip_time AT TIME ZONE 'UTC')::int / 4)::smallint AS tod_bucket,
-                   coalesce(cluster_id, -1)::smallint AS cluster_id, count(*)::int AS trips
-              FROM tripstream.trips GROUP BY 1, 2, 3, 4, 5, 6),
-        agg AS (SELECT region_id, week_start, o_cell, d_cell, tod_bucket, cluster_id, trips
-                  FROM tripstream.trip_cell_counts)
-        SELECT (SELECT count(*) FROM (SELECT * FROM raw EXCEPT SELECT * FROM agg) a),
-               (SELECT count(*) FROM (SELECT * FROM agg EXCEPT SELECT * FROM raw) b))sql");
-    EXPECT_EQ(mismatches[0].as<int64_t>(), 0) << "aggregate rows missing";
-    EXPECT_EQ(mismatches[1].as<int64_t>(), 0) << "aggregate rows without raw trips";
+                   (floor((ST_Y(origin) + 90.0) / 0.05)::int * 7200
+                      + floor((ST_X(origin) + 180.0) / 0.05)::int) AS o_cell,
+                   (floor((ST_Y(destination) + 90.0) / 0.05)::int * 7200
+                      + floor((ST_X(destination) + 180.0) / 0.05)::int) AS d_cell
+              FROM tripstream.trips),
+        cells AS (SELECT region_id, week_start, o_cell, d_cell, count(*)::int AS trips
+                    FROM raw GROUP BY 1, 2, 3, 4),
+        clusters AS (SELECT region_id, week_start, cluster_id,
+                            (extract(hour FROM trip_time AT TIME ZONE 'UTC')::int / 4)::smallint,
+                            count(*)::int AS trips
+                       FROM raw GROUP BY 1, 2, 3, 4)
+        SELECT (SELECT count(*) FROM (SELECT * FROM cells
+                  EXCEPT SELECT region_id, week_start, o_cell, d_cell, trips
+                           FROM tripstream.trip_cell_counts) a),
+               (SELECT count(*) FROM (SELECT region_id, week_start, o_cell, d_cell, trips
+                                        FROM tripstream.trip_cell_counts EXCEPT SELECT * FROM cells) b),
+               (SELECT count(*) FROM (SELECT * FROM clusters
+                  EXCEPT SELECT region_id, week_start, cluster_id, tod_bucket, trips
+                           FROM tripstream.trip_cluster_counts) c),
+               (SELECT count(*) FROM (SELECT region_id, week_start, cluster_id, tod_bucket, trips
+                                        FROM tripstream.trip_cluster_counts EXCEPT SELECT * FROM clusters) d))sql");
+    EXPECT_EQ(mismatches[0].as<int64_t>(), 0) << "cell counts missing or wrong";
+    EXPECT_EQ(mismatches[1].as<int64_t>(), 0) << "cell counts without raw trips";
+    EXPECT_EQ(mismatches[2].as<int64_t>(), 0) << "cluster counts missing or wrong";
+    EXPECT_EQ(mismatches[3].as<int64_t>(), 0) << "cluster counts without raw trips";
     // What the consumers went through, for the record (ctest -V shows it).
     int retries = 0;
     int fenced = 0;

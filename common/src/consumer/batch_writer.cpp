@@ -12,20 +12,39 @@ constexpr const char* kCopyTrips =
     "COPY tripstream.trips (trip_time, job_seq, region_id, datasource_id, cluster_id, model_id,"
     " origin, destination) FROM STDIN WITH (FORMAT binary)";
 
-constexpr const char* kCreateDelta =
+// Aggregate deltas go through session temp tables (emptied at commit) and are then
+// upserted in key order, so that concurrent consumers lock aggregate rows in the same order
+// (no deadlock in the common case; one that still happens is retried as a whole batch).
+struct AggregateTable {
+    const char* create;
+    const char* copy;
+    const char* upsert;
+};
+
+constexpr AggregateTable kCellCounts = {
     "CREATE TEMP TABLE IF NOT EXISTS cell_delta (region_id smallint, week_start date,"
-    " o_cell integer, d_cell integer, tod_bucket smallint, cluster_id smallint, trips integer)"
-    " ON COMMIT DELETE ROWS";
+    " o_cell integer, d_cell integer, trips integer) ON COMMIT DELETE ROWS",
+    "COPY cell_delta FROM STDIN WITH (FORMAT binary)",
+    "INSERT INTO tripstream.trip_cell_counts AS c SELECT * FROM cell_delta"
+    " ORDER BY region_id, week_start, o_cell, d_cell"
+    " ON CONFLICT (region_id, week_start, o_cell, d_cell)"
+    " DO UPDATE SET trips = c.trips + EXCLUDED.trips"};
 
-constexpr const char* kCopyDelta = "COPY cell_delta FROM STDIN WITH (FORMAT binary)";
+constexpr AggregateTable kClusterCounts = {
+    "CREATE TEMP TABLE IF NOT EXISTS cluster_delta (region_id smallint, week_start date,"
+    " cluster_id smallint, tod_bucket smallint, trips integer) ON COMMIT DELETE ROWS",
+    "COPY cluster_delta FROM STDIN WITH (FORMAT binary)",
+    "INSERT INTO tripstream.trip_cluster_counts AS c SELECT * FROM cluster_delta"
+    " ORDER BY region_id, week_start, cluster_id, tod_bucket"
+    " ON CONFLICT (region_id, week_start, cluster_id, tod_bucket)"
+    " DO UPDATE SET trips = c.trips + EXCLUDED.trips"};
 
-// Sorted so that concurrent consumers lock aggregate rows in the same order (no deadlocks
-// in the common case; a deadlock that still happens is retried as a whole batch).
-constexpr const char* kUpsertCounts =
-    "INSERT INTO tripstream.trip_cell_counts AS c"
-    " SELECT * FROM cell_delta ORDER BY region_id, week_start, o_cell, d_cell, tod_bucket,"
-    " cluster_id ON CONFLICT (region_id, week_start, o_cell, d_cell, tod_bucket, cluster_id)"
-    " DO UPDATE SET trips = c.trips + EXCLUDED.trips";
+void upsert(db::PgConnection& conn, const AggregateTable& table, db::BinaryCopyBuffer& rows) {
+    if (rows.rows() == 0) return;
+    conn.exec(table.create);
+    conn.copy_in(table.copy, rows.finish());
+    conn.exec(table.upsert);
+}
 
 constexpr const char* kCopyRejected =
     "COPY tripstream.rejected_rows (job_id, stage, source, line, reason, raw, kafka_topic,"
@@ -76,9 +95,10 @@ struct BatchWriter::Prepared {
 // Everything that needs lookups runs before the transaction: ids, partitions, COPY data.
 void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepared& p) {
     trips_copy_.clear();
-    aggregate_copy_.clear();
+    cells_copy_.clear();
+    clusters_copy_.clear();
     rejected_copy_.clear();
-    aggregate_.clear();
+    aggregates_.clear();
     for (const BatchTrip& t : batch.trips()) {
         const Trip& trip = t.message.trip;
         const int32_t job = dims_.job_seq(conn, t.message.job_id);
@@ -102,11 +122,12 @@ void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepar
         }
         trips_copy_.add_point_4326(trip.origin);
         trips_copy_.add_point_4326(trip.destination);
-        aggregate_.add(region, trip, t.cluster_id);
+        aggregates_.add(region, trip, t.cluster_id);
         p.touched_jobs.insert(job);
         ++p.progress[{job, t.partition}].first;
     }
-    aggregate_.to_copy(aggregate_copy_);
+    aggregates_.cells_to_copy(cells_copy_);
+    aggregates_.clusters_to_copy(clusters_copy_);
     for (const BatchRejection& r : batch.rejections()) {
         rejected_copy_.begin_row(9);
         if (r.has_job) {
@@ -240,11 +261,8 @@ WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
     try {
         check_and_lock_offsets(conn, batch);
         if (trips_copy_.rows() > 0) conn.copy_in(kCopyTrips, trips_copy_.finish());
-        if (aggregate_copy_.rows() > 0) {
-            conn.exec(kCreateDelta);
-            conn.copy_in(kCopyDelta, aggregate_copy_.finish());
-            conn.exec(kUpsertCounts);
-        }
+        upsert(conn, kCellCounts, cells_copy_);
+        upsert(conn, kClusterCounts, clusters_copy_);
         if (rejected_copy_.rows() > 0) conn.copy_in(kCopyRejected, rejected_copy_.finish());
         write_jobs(conn, batch);
         write_progress(conn, p);
@@ -252,7 +270,7 @@ WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
         result.completed_jobs = complete_jobs(conn, p);
         result.trips_inserted = trips_copy_.rows();
         result.rows_rejected = rejected_copy_.rows();
-        result.aggregate_rows = aggregate_copy_.rows();
+        result.aggregate_rows = cells_copy_.rows() + clusters_copy_.rows();
         const nlohmann::json note = {{"consumer", identity_.consumer_id},
                                      {"trips", result.trips_inserted},
                                      {"rejected", result.rows_rejected},

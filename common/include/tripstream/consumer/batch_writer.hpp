@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "tripstream/consumer/cell_aggregate.hpp"
 #include "tripstream/consumer/dimension_cache.hpp"
+#include "tripstream/consumer/trip_aggregates.hpp"
 #include "tripstream/consumer/trip_batch.hpp"
 #include "tripstream/db/binary_copy.hpp"
 #include "tripstream/db/pg_connection.hpp"
@@ -32,8 +32,8 @@ class FencedError : public std::runtime_error {
 
 struct WriteResult {
     uint64_t trips_inserted = 0;
-    uint64_t rows_rejected = 0;  // rejected rows recorded (producer and consumer stage)
-    uint64_t aggregate_rows = 0;
+    uint64_t rows_rejected = 0;   // rejected rows recorded (producer and consumer stage)
+    uint64_t aggregate_rows = 0;  // cell and cluster delta rows upserted
     std::vector<std::string> completed_jobs;
 };
 
@@ -58,15 +58,17 @@ class BatchWriter {
     void prepare(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
     void check_and_lock_offsets(db::PgConnection& conn, const TripBatch& batch);
     void advance_offsets(db::PgConnection& conn, const TripBatch& batch);
+    void upsert_aggregates(db::PgConnection& conn);
     void write_jobs(db::PgConnection& conn, const TripBatch& batch);
     void write_progress(db::PgConnection& conn, const Prepared& p);
     std::vector<std::string> complete_jobs(db::PgConnection& conn, const Prepared& p);
 
     WriterIdentity identity_;
     DimensionCache dims_;
-    CellAggregate aggregate_;
+    TripAggregates aggregates_;
     db::BinaryCopyBuffer trips_copy_;
-    db::BinaryCopyBuffer aggregate_copy_;
+    db::BinaryCopyBuffer cells_copy_;
+    db::BinaryCopyBuffer clusters_copy_;
     db::BinaryCopyBuffer rejected_copy_;
 };
 

@@ -1,6 +1,8 @@
-// The global grid behind the pre-aggregated counts: cells of 0.01 x 0.01 degrees (about
-// 1.1 km north-south, 0.7 km east-west at 50 degrees north), numbered row-major from
-// (-180, -90): cell = row * 36000 + column. Fits an int32; every point maps to one cell.
+// The global grid behind the pre-aggregated counts: cells of 0.05 x 0.05 degrees (about
+// 5.6 km north-south, 3.6 km east-west at 50 degrees north), numbered row-major from
+// (-180, -90): cell = row * 7200 + column. Every point maps to one cell. The size is a
+// measured trade-off (docs/data-model.md): finer cells make the aggregate nearly as large as
+// the raw table; coarser ones leave more trips in boundary cells.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +11,9 @@
 
 namespace tripstream {
 
-inline constexpr int32_t kGridColumns = 36000;
-inline constexpr int32_t kGridRows = 18000;
-inline constexpr double kGridStepDegrees = 0.01;
+inline constexpr int32_t kGridColumns = 7200;
+inline constexpr int32_t kGridRows = 3600;
+inline constexpr double kGridStepDegrees = 0.05;
 
 struct GeoBox {
     double min_lon = 0;
