@@ -31,7 +31,7 @@ TEST(Config, DefaultsWithoutFileOrEnvironment) {
     EXPECT_EQ(c.kafka.bootstrap_servers, "127.0.0.1:9092");
     EXPECT_EQ(c.kafka.topic, "trips");
     EXPECT_EQ(c.kafka.partitions, 12);
-    EXPECT_EQ(c.consumer.batch_size, 50000);
+    EXPECT_EQ(c.consumer.batch_size, 200000);
     EXPECT_EQ(c.producer.num_messages, 0u);
     EXPECT_EQ(c.api.http_port, 8080);
     EXPECT_EQ(c.log_level, LogLevel::info);

@@ -40,7 +40,7 @@ struct ProducerConfig {
 
 struct ConsumerConfig {
     std::string group_id = "tripstream-consumer";
-    int batch_size = 50000;
+    int batch_size = 200000;
     int batch_max_wait_ms = 1000;
     std::string model_path;  // k-means model file; empty = store trips without clusters
 };

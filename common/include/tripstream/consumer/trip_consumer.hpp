@@ -27,7 +27,7 @@ struct ConsumerOptions {
     std::string trips_topic = "trips";
     std::string dead_letter_topic = "trips.dlq";
     std::string jobs_topic = "tripstream.jobs";
-    size_t batch_size = 50000;
+    size_t batch_size = 200000;
     std::chrono::milliseconds batch_max_wait{1000};
     // Exit cleanly after this long without any message (0 = never); for tests and benchmarks.
     std::chrono::milliseconds exit_when_idle{0};
