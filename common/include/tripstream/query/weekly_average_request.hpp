@@ -1,0 +1,52 @@
+// The weekly-average question (GET /v1/trips/weekly-average): which trips (a region, a
+// bounding box or both; which end of the trip must lie in the box) over which ISO weeks.
+// Parsing turns the raw query-string values into a checked request or names the parameter
+// that is wrong, so the HTTP layer only maps ParameterError to a 400 response.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "tripstream/geo/grid_cell.hpp"
+
+namespace tripstream::query {
+
+// Which end of a trip must lie in the box.
+enum class Match { origin, destination, both, any };
+
+std::optional<Match> parse_match(std::string_view text);
+std::string_view match_name(Match match);
+
+struct WeeklyAverageRequest {
+    std::optional<std::string> region;  // region name
+    std::optional<GeoBox> bbox;         // edges included
+    std::optional<int64_t> from_days;   // days since the epoch; widened to its ISO week
+    std::optional<int64_t> to_days;     // inclusive; widened to its ISO week
+    Match match = Match::both;
+};
+
+// The query-string values as received; nullopt when the parameter is absent.
+struct WeeklyAverageParams {
+    std::optional<std::string> region;
+    std::optional<std::string> bbox;  // "minLon,minLat,maxLon,maxLat"
+    std::optional<std::string> from;  // "YYYY-MM-DD"
+    std::optional<std::string> to;
+    std::optional<std::string> match;
+};
+
+struct ParameterError {
+    std::string parameter;  // the query-string name, e.g. "bbox"
+    std::string message;
+};
+
+// A from..to range longer than this is refused: the response lists every week.
+inline constexpr int64_t kMaxWeeks = 1044;  // 20 years
+
+using ParsedRequest = std::variant<WeeklyAverageRequest, ParameterError>;
+
+ParsedRequest parse_weekly_average_request(const WeeklyAverageParams& params);
+
+}  // namespace tripstream::query
