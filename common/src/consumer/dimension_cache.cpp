@@ -21,31 +21,30 @@ int64_t lookup_or_create(db::PgConnection& conn, const std::string& table,
 
 }  // namespace
 
-int16_t DimensionCache::region_id(db::PgConnection& conn, const std::string& name) {
-    auto it = regions_.find(name);
-    if (it != regions_.end()) return it->second;
-    const auto id =
-        static_cast<int16_t>(lookup_or_create(conn, "regions", "region_id", "name", name));
-    regions_.emplace(name, id);
+// The cached id of `key`, looked up (or created) in `table` on first use.
+template <typename Id, typename Map, typename Key>
+Id cached_id(Map& cache, const Key& key, db::PgConnection& conn, const std::string& table,
+             const std::string& id_column, const std::string& key_column,
+             const std::string& key_text) {
+    auto it = cache.find(key);
+    if (it != cache.end()) return it->second;
+    const auto id = static_cast<Id>(lookup_or_create(conn, table, id_column, key_column, key_text));
+    cache.emplace(key, id);
     return id;
+}
+
+int16_t DimensionCache::region_id(db::PgConnection& conn, const std::string& name) {
+    return cached_id<int16_t>(regions_, name, conn, "regions", "region_id", "name", name);
 }
 
 int16_t DimensionCache::datasource_id(db::PgConnection& conn, const std::string& name) {
-    auto it = datasources_.find(name);
-    if (it != datasources_.end()) return it->second;
-    const auto id =
-        static_cast<int16_t>(lookup_or_create(conn, "datasources", "datasource_id", "name", name));
-    datasources_.emplace(name, id);
-    return id;
+    return cached_id<int16_t>(datasources_, name, conn, "datasources", "datasource_id", "name",
+                              name);
 }
 
 int32_t DimensionCache::job_seq(db::PgConnection& conn, const JobId& job) {
-    auto it = jobs_.find(job);
-    if (it != jobs_.end()) return it->second;
-    const auto seq = static_cast<int32_t>(
-        lookup_or_create(conn, "ingestion_jobs", "job_seq", "job_id", job_id_to_string(job)));
-    jobs_.emplace(job, seq);
-    return seq;
+    return cached_id<int32_t>(jobs_, job, conn, "ingestion_jobs", "job_seq", "job_id",
+                              job_id_to_string(job));
 }
 
 int16_t DimensionCache::model_id(db::PgConnection& conn, const std::string& version) {
