@@ -21,30 +21,32 @@ int64_t lookup_or_create(db::PgConnection& conn, const std::string& table,
 
 }  // namespace
 
-// The cached id of `key`, looked up (or created) in `table` on first use.
-template <typename Id, typename Map, typename Key>
+// The cached id of `key`, looked up (or created) in `table` on first use. `key_text` is
+// only called on a miss: this runs once per stored trip.
+template <typename Id, typename Map, typename Key, typename KeyText>
 Id cached_id(Map& cache, const Key& key, db::PgConnection& conn, const std::string& table,
-             const std::string& id_column, const std::string& key_column,
-             const std::string& key_text) {
+             const std::string& id_column, const std::string& key_column, KeyText key_text) {
     auto it = cache.find(key);
     if (it != cache.end()) return it->second;
-    const auto id = static_cast<Id>(lookup_or_create(conn, table, id_column, key_column, key_text));
+    const auto id =
+        static_cast<Id>(lookup_or_create(conn, table, id_column, key_column, key_text()));
     cache.emplace(key, id);
     return id;
 }
 
 int16_t DimensionCache::region_id(db::PgConnection& conn, const std::string& name) {
-    return cached_id<int16_t>(regions_, name, conn, "regions", "region_id", "name", name);
+    return cached_id<int16_t>(regions_, name, conn, "regions", "region_id", "name",
+                              [&] { return name; });
 }
 
 int16_t DimensionCache::datasource_id(db::PgConnection& conn, const std::string& name) {
     return cached_id<int16_t>(datasources_, name, conn, "datasources", "datasource_id", "name",
-                              name);
+                              [&] { return name; });
 }
 
 int32_t DimensionCache::job_seq(db::PgConnection& conn, const JobId& job) {
     return cached_id<int32_t>(jobs_, job, conn, "ingestion_jobs", "job_seq", "job_id",
-                              job_id_to_string(job));
+                              [&] { return job_id_to_string(job); });
 }
 
 int16_t DimensionCache::model_id(db::PgConnection& conn, const std::string& version) {
