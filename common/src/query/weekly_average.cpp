@@ -1,0 +1,145 @@
+#include "tripstream/query/weekly_average.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "tripstream/query/weekly_average_sql.hpp"
+#include "tripstream/time/civil_time.hpp"
+
+namespace tripstream::query {
+namespace {
+
+// A REPEATABLE READ snapshot for the whole answer: the aggregate and the raw rows are
+// written in one transaction by the consumers, so reading both from one snapshot keeps
+// them consistent. Rolled back on every path (nothing is written).
+class ReadSnapshot {
+  public:
+    explicit ReadSnapshot(db::PgConnection& conn) : conn_(conn) {
+        conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    }
+    ~ReadSnapshot() {
+        try {
+            if (conn_.healthy()) conn_.exec("ROLLBACK");
+        } catch (const db::PgError&) {
+            // The connection is unusable anyway; the caller sees the original error.
+        }
+    }
+    ReadSnapshot(const ReadSnapshot&) = delete;
+    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+  private:
+    db::PgConnection& conn_;
+};
+
+int64_t value(const db::PgResult& r, int row, int col) {
+    return std::stoll(PQgetvalue(r.get(), row, col));
+}
+
+std::vector<int16_t> region_ids(db::PgConnection& conn, const WeeklyAverageRequest& request) {
+    const auto r = conn.exec(
+        "SELECT region_id FROM tripstream.regions WHERE $1::text IS NULL OR name = $1::text",
+        {request.region});
+    std::vector<int16_t> ids;
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        ids.push_back(static_cast<int16_t>(value(r, i, 0)));
+    if (ids.empty() && request.region) {
+        throw RequestError({"region", "unknown region '" + request.region->substr(0, 80) + "'"});
+    }
+    return ids;
+}
+
+// The requested weeks; missing ends come from the first and last week with data for the
+// regions (index lookups on the aggregate's primary key, one per region).
+WeekSpan week_span(db::PgConnection& conn, const WeeklyAverageRequest& request,
+                   const std::vector<int16_t>& regions) {
+    WeekSpan span;
+    if (!request.from_days || !request.to_days) {
+        const auto r = conn.exec(
+            "SELECT min(lo) - DATE '1970-01-01', max(hi) - DATE '1970-01-01'"
+            " FROM unnest($1::smallint[]) AS g(id), LATERAL (SELECT min(week_start) AS lo,"
+            " max(week_start) AS hi FROM tripstream.trip_cell_counts WHERE region_id = g.id) x",
+            {db::int_array(regions)});
+        if (PQgetisnull(r.get(), 0, 0)) return span;  // no data: no weeks
+        span = {value(r, 0, 0), value(r, 0, 1)};
+    }
+    if (request.from_days) span.first_week = iso_week_start(*request.from_days);
+    if (request.to_days) span.last_week = iso_week_start(*request.to_days);
+    if ((span.last_week - span.first_week) / 7 + 1 > kMaxWeeks) {
+        throw RequestError(
+            {request.from_days ? "from" : "to",
+             "the range up to the data spans more than " + std::to_string(kMaxWeeks) + " weeks"});
+    }
+    return span;
+}
+
+using WeekCounts = std::map<int64_t, int64_t>;
+
+// Adds the aggregate's certain counts to `counts`; returns the boundary trips per week.
+WeekCounts add_aggregate(db::PgConnection& conn, const CellQuery& q, WeekCounts& counts,
+                         WeeklyAverageStats& stats) {
+    const auto sql = aggregate_query(q);
+    const auto r = conn.exec(sql.text, sql.params);
+    WeekCounts boundary;
+    for (int i = 0; i < PQntuples(r.get()); ++i) {
+        const int64_t week = value(r, i, 0);
+        counts[week] += value(r, i, 1);
+        stats.aggregate_trips += value(r, i, 1);
+        if (const int64_t b = value(r, i, 2); b > 0) {
+            boundary[week] = b;
+            stats.boundary_trips += b;
+        }
+    }
+    return boundary;
+}
+
+// Adds the boundary trips that lie in the box, read from the raw rows of only the weeks
+// that have boundary trips at all.
+void add_boundary(db::PgConnection& conn, const CellQuery& q, const WeekCounts& boundary,
+                  WeekCounts& counts, WeeklyAverageStats& stats) {
+    if (boundary.empty()) return;
+    stats.raw_scan = true;
+    const auto sql = boundary_query(q, {boundary.begin()->first, boundary.rbegin()->first});
+    const auto r = conn.exec(sql.text, sql.params);
+    for (int i = 0; i < PQntuples(r.get()); ++i)
+        counts[value(r, i, 0)] += value(r, i, 1);
+}
+
+void fill_series(WeeklyAverageResult& result, WeekSpan span, const WeekCounts& counts) {
+    if (span.last_week < span.first_week) return;
+    for (int64_t week = span.first_week; week <= span.last_week; week += 7) {
+        const auto it = counts.find(week);
+        result.series.push_back({week, it == counts.end() ? 0 : it->second});
+        result.total_trips += result.series.back().trips;
+    }
+    result.weeks = static_cast<int64_t>(result.series.size());
+    result.from_days = span.first_week;
+    result.to_days = span.last_week + 6;
+    result.weekly_average =
+        static_cast<double>(result.total_trips) / static_cast<double>(result.weeks);
+}
+
+}  // namespace
+
+WeeklyAverageResult weekly_average(db::PgConnection& conn, const WeeklyAverageRequest& request) {
+    WeeklyAverageResult result;
+    result.region = request.region;
+    result.bbox = request.bbox;
+    result.match = request.match;
+
+    ReadSnapshot snapshot(conn);
+    CellQuery q;
+    q.region_ids = region_ids(conn, request);
+    q.weeks = week_span(conn, request, q.region_ids);
+    q.match = request.match;
+    q.box = request.bbox;
+    q.cover = request.bbox ? cover_box(*request.bbox) : cover_world();
+    WeekCounts counts;
+    if (!q.region_ids.empty() && q.weeks.first_week <= q.weeks.last_week) {
+        const auto boundary = add_aggregate(conn, q, counts, result.stats);
+        if (q.box) add_boundary(conn, q, boundary, counts, result.stats);
+    }
+    fill_series(result, q.weeks, counts);
+    return result;
+}
+
+}  // namespace tripstream::query
