@@ -15,11 +15,12 @@ namespace {
 TEST(TripBatch, TracksTheOffsetRangeOfEveryPartition) {
     TripBatch batch;
     EXPECT_TRUE(batch.empty());
-    batch.note_offset("trips", 0, 100);
-    batch.note_offset("trips", 1, 7);
-    batch.note_offset("trips", 0, 101);
-    batch.note_offset("trips", 0, 105);  // gaps are allowed (compaction, control records)
-    batch.note_offset("trips.dlq", 0, 3);
+    batch.note_offset("trips", 0, 100, kNoOffset);
+    batch.note_offset("trips", 1, 7, kNoOffset);
+    batch.note_offset("trips", 0, 101, kNoOffset);
+    batch.note_offset("trips", 0, 105,
+                      kNoOffset);  // gaps are allowed (compaction, control records)
+    batch.note_offset("trips.dlq", 0, 3, kNoOffset);
     EXPECT_EQ(batch.messages(), 5u);
     const auto& o = batch.offsets();
     ASSERT_EQ(o.size(), 3u);
@@ -32,15 +33,28 @@ TEST(TripBatch, TracksTheOffsetRangeOfEveryPartition) {
 
 TEST(TripBatch, RejectsOffsetsGoingBackwards) {
     TripBatch batch;
-    batch.note_offset("trips", 0, 10);
-    batch.note_offset("trips", 0, 11);
-    EXPECT_THROW(batch.note_offset("trips", 0, 11), std::logic_error);
-    EXPECT_THROW(batch.note_offset("trips", 0, 5), std::logic_error);
+    batch.note_offset("trips", 0, 10, kNoOffset);
+    batch.note_offset("trips", 0, 11, kNoOffset);
+    EXPECT_THROW(batch.note_offset("trips", 0, 11, kNoOffset), std::logic_error);
+    EXPECT_THROW(batch.note_offset("trips", 0, 5, kNoOffset), std::logic_error);
+}
+
+TEST(TripBatch, RangesRememberTheCommittedPositionTheyContinueFrom) {
+    TripBatch batch;
+    batch.note_offset("trips", 0, 150, 100);  // 100..149 removed by retention: allowed
+    batch.note_offset("trips", 0, 151, 151);  // only the first message of a range sets it
+    batch.note_offset("trips", 1, 0, kNoOffset);
+    EXPECT_EQ(batch.offsets().at({"trips", 0}).continues_from, 100);
+    EXPECT_EQ(batch.offsets().at({"trips", 0}).first, 150);
+    EXPECT_EQ(batch.offsets().at({"trips", 0}).next, 152);
+    EXPECT_EQ(batch.offsets().at({"trips", 1}).continues_from, kNoOffset);
+    // A message before the committed position would be a second copy: refused.
+    EXPECT_THROW(batch.note_offset("trips", 2, 5, 10), std::logic_error);
 }
 
 TEST(TripBatch, ClearForgetsEverythingAndAgeRestarts) {
     TripBatch batch;
-    batch.note_offset("trips", 0, 1);
+    batch.note_offset("trips", 0, 1, kNoOffset);
     batch.add_trip().partition = 0;
     batch.add_rejection({});
     batch.add_job({});
@@ -52,7 +66,7 @@ TEST(TripBatch, ClearForgetsEverythingAndAgeRestarts) {
     EXPECT_TRUE(batch.jobs().empty());
     EXPECT_TRUE(batch.offsets().empty());
     EXPECT_EQ(batch.age().count(), 0);
-    batch.note_offset("trips", 0, 0);  // a new batch may start anywhere
+    batch.note_offset("trips", 0, 0, kNoOffset);  // a new batch may start anywhere
     EXPECT_EQ(batch.offsets().at({"trips", 0}).first, 0);
 }
 

@@ -53,7 +53,7 @@ constexpr const char* kCopyRejected =
 struct Arrays {
     std::vector<std::string> topics;
     std::vector<int32_t> partitions;
-    std::vector<int64_t> firsts;
+    std::vector<int64_t> continues_from;
     std::vector<int64_t> nexts;
 };
 
@@ -78,7 +78,7 @@ Arrays offset_arrays(const TripBatch& batch) {
     for (const auto& [tp, range] : batch.offsets()) {
         a.topics.push_back(tp.first);
         a.partitions.push_back(tp.second);
-        a.firsts.push_back(range.first);
+        a.continues_from.push_back(range.continues_from);
         a.nexts.push_back(range.next);
     }
     return a;
@@ -155,38 +155,42 @@ void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepar
     }
 }
 
-// Exactly-once fence: the stored next offset of every partition must equal the first offset
-// of this batch. Rows are locked (in a fixed order) until commit, so two consumers that both
-// believe they own a partition cannot both commit the same range.
+// Exactly-once fence: the stored next offset of every partition must be the position this
+// batch continues from (kNoOffset, stored as -1, when the group never committed the
+// partition). Rows are locked in a fixed order until commit, so two consumers that both
+// believe they own a partition cannot both commit after the same position.
 void BatchWriter::check_and_lock_offsets(db::PgConnection& conn, const TripBatch& batch) {
     const Arrays a = offset_arrays(batch);
     const std::string group = identity_.consumer_group;
+    const std::vector<db::PgParam> params = {
+        group, text_array(a.topics), db::int_array(a.partitions), db::int_array(a.continues_from)};
     conn.exec(
         "INSERT INTO tripstream.kafka_offsets (consumer_group, topic, kafka_partition, next_offset)"
-        " SELECT $1, t, p, o FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, o)"
+        " SELECT $1, t, p, -1 FROM unnest($2::text[], $3::int[]) AS u(t, p)"
         " ORDER BY t, p ON CONFLICT DO NOTHING",
-        {group, text_array(a.topics), db::int_array(a.partitions), db::int_array(a.firsts)});
+        {group, text_array(a.topics), db::int_array(a.partitions)});
     const db::PgResult stored = conn.exec(
-        "SELECT o.topic, o.kafka_partition, o.next_offset, u.first"
+        "SELECT o.topic, o.kafka_partition, o.next_offset, u.expected"
         " FROM tripstream.kafka_offsets o"
-        " JOIN unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, first)"
+        " JOIN unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, expected)"
         "   ON o.topic = u.t AND o.kafka_partition = u.p"
         " WHERE o.consumer_group = $1 ORDER BY o.topic, o.kafka_partition FOR UPDATE OF o",
-        {group, text_array(a.topics), db::int_array(a.partitions), db::int_array(a.firsts)});
+        params);
     std::vector<TopicPartition> fenced;
     std::string detail;
     for (int i = 0; i < PQntuples(stored.get()); ++i) {
         const int64_t next = std::stoll(PQgetvalue(stored.get(), i, 2));
-        const int64_t first = std::stoll(PQgetvalue(stored.get(), i, 3));
-        if (next == first) continue;
+        const int64_t expected = std::stoll(PQgetvalue(stored.get(), i, 3));
+        if (next == expected) continue;
         const std::string topic = PQgetvalue(stored.get(), i, 0);
         const int32_t partition = std::stoi(PQgetvalue(stored.get(), i, 1));
         fenced.emplace_back(topic, partition);
         detail += " " + topic + "[" + std::to_string(partition) + "] stored " +
-                  std::to_string(next) + ", batch starts at " + std::to_string(first) + ";";
+                  std::to_string(next) + ", this consumer continues from " +
+                  std::to_string(expected) + ";";
     }
     if (!fenced.empty()) {
-        throw FencedError("batch does not continue the stored offsets:" + detail, fenced);
+        throw FencedError("another consumer committed these partitions:" + detail, fenced);
     }
 }
 

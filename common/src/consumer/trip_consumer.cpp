@@ -143,7 +143,9 @@ void TripConsumer::run(const std::atomic<bool>& stop) {
 
 void TripConsumer::route(const rd_kafka_message_t& m) {
     const std::string topic = rd_kafka_topic_name(m.rkt);
-    batch_.note_offset(topic, m.partition, m.offset);
+    const auto position = positions_.find({topic, m.partition});
+    batch_.note_offset(topic, m.partition, m.offset,
+                       position == positions_.end() ? kNoOffset : position->second);
     if (topic == options_.trips_topic) {
         route_trip(topic, m);
         return;
@@ -221,6 +223,8 @@ bool TripConsumer::flush() {
                            " rejected, ", r.aggregate_rows, " aggregate rows, ", ms, " ms"));
             for (const auto& job : r.completed_jobs)
                 log_.info(cat("job ", job, " completed"));
+            for (const auto& [tp, range] : batch_.offsets())
+                positions_[tp] = range.next;
             batch_.clear();
             return true;
         } catch (const FencedError& e) {
@@ -263,15 +267,20 @@ void TripConsumer::assign_from_stored_offsets(rd_kafka_t* rk,
                 "SELECT topic, kafka_partition, next_offset FROM tripstream.kafka_offsets"
                 " WHERE consumer_group = $1",
                 {options_.group_id});
+            positions_.clear();
             for (int i = 0; i < partitions->cnt; ++i) {
                 rd_kafka_topic_partition_t& tp = partitions->elems[i];
-                tp.offset = RD_KAFKA_OFFSET_BEGINNING;
+                int64_t position = kNoOffset;
                 for (int r = 0; r < PQntuples(stored.get()); ++r) {
                     if (tp.topic == std::string_view(PQgetvalue(stored.get(), r, 0)) &&
                         tp.partition == std::stoi(PQgetvalue(stored.get(), r, 1))) {
-                        tp.offset = std::stoll(PQgetvalue(stored.get(), r, 2));
+                        position = std::stoll(PQgetvalue(stored.get(), r, 2));
                     }
                 }
+                // A stored offset that retention or compaction removed is out of range:
+                // auto.offset.reset=earliest then starts at the first message that exists.
+                tp.offset = position >= 0 ? position : RD_KAFKA_OFFSET_BEGINNING;
+                positions_[{tp.topic, tp.partition}] = position;
             }
             break;
         } catch (const db::PgError& e) {
@@ -310,6 +319,7 @@ void TripConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
         flush();
     }
     batch_.clear();
+    positions_.clear();
     rd_kafka_assign(rk, nullptr);
     partitions_text_ = "{}";
     if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {

@@ -11,6 +11,9 @@ struct NewTopicDeleter {
 struct AdminOptionsDeleter {
     void operator()(rd_kafka_AdminOptions_t* o) const { rd_kafka_AdminOptions_destroy(o); }
 };
+struct DeleteRecordsDeleter {
+    void operator()(rd_kafka_DeleteRecords_t* d) const { rd_kafka_DeleteRecords_destroy(d); }
+};
 struct MetadataDeleter {
     void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
 };
@@ -90,6 +93,31 @@ std::vector<int64_t> KafkaAdmin::end_offsets(const std::string& topic,
         ends[static_cast<size_t>(p)] = high;
     }
     return ends;
+}
+
+void KafkaAdmin::delete_records_before(const std::string& topic, int32_t partition, int64_t offset,
+                                       std::chrono::milliseconds timeout) {
+    TopicPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
+    std::unique_ptr<rd_kafka_DeleteRecords_t, DeleteRecordsDeleter> request(
+        rd_kafka_DeleteRecords_new(list.get()));
+    QueuePtr queue(rd_kafka_queue_new(handle_.get()));
+    rd_kafka_DeleteRecords_t* requests[] = {request.get()};
+    rd_kafka_DeleteRecords(handle_.get(), requests, 1, nullptr, queue.get());
+    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout)));
+    const std::string what =
+        "delete records of " + describe(topic, partition) + " before " + std::to_string(offset);
+    if (!event) throw KafkaError(what + ": no answer");
+    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(what + ": " + rd_kafka_event_error_string(event.get()));
+    }
+    const auto* result = rd_kafka_event_DeleteRecords_result(event.get());
+    const auto* offsets = rd_kafka_DeleteRecords_result_offsets(result);
+    for (int i = 0; offsets != nullptr && i < offsets->cnt; ++i) {
+        if (offsets->elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw KafkaError(what + ": " + rd_kafka_err2str(offsets->elems[i].err));
+        }
+    }
 }
 
 }  // namespace tripstream::kafka

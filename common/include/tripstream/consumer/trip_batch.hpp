@@ -15,7 +15,15 @@
 
 namespace tripstream {
 
+// Offsets use kNoOffset for "nothing committed yet" (a partition never written by the group).
+inline constexpr int64_t kNoOffset = -1;
+
 struct OffsetRange {
+    // The committed position this batch continues from: the stored next offset when the
+    // consumer was assigned the partition or last committed it, kNoOffset if none. The batch
+    // may start later than this (compaction or retention removed the messages in between),
+    // but never earlier.
+    int64_t continues_from = kNoOffset;
     int64_t first = -1;  // first offset read in this batch
     int64_t next = -1;   // one past the last offset read
 };
@@ -44,7 +52,9 @@ using TopicPartition = std::pair<std::string, int32_t>;
 class TripBatch {
   public:
     // Every message read must be noted, whatever its kind, so its offset is committed.
-    void note_offset(const std::string& topic, int32_t partition, int64_t offset);
+    // `continues_from` is the partition's committed position (see OffsetRange).
+    void note_offset(const std::string& topic, int32_t partition, int64_t offset,
+                     int64_t continues_from);
 
     BatchTrip& add_trip() { return trips_.emplace_back(); }
     // Takes back the last add_trip() (the message turned out not to be a valid trip).

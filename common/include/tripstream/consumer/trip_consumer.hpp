@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -78,6 +79,9 @@ class TripConsumer {
     std::unique_ptr<db::PgConnection> conn_;
     std::unique_ptr<BatchWriter> writer_;
     TripBatch batch_;
+    // Committed position of every assigned partition (stored next offset, or kNoOffset):
+    // set on assignment, advanced after each commit; what each batch continues from.
+    std::map<TopicPartition, int64_t> positions_;
     ConsumerStats stats_;
     std::unique_ptr<kafka::KafkaConsumer> kafka_;
     const std::atomic<bool>* stop_ = nullptr;

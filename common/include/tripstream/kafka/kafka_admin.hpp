@@ -32,6 +32,10 @@ class KafkaAdmin {
     std::vector<int64_t> end_offsets(const std::string& topic,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
+    // Deletes the messages of `topic`[`partition`] before `offset` (what retention does).
+    void delete_records_before(const std::string& topic, int32_t partition, int64_t offset,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
   private:
     HandlePtr handle_;
 };
