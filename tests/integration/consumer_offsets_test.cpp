@@ -12,6 +12,7 @@
 #include "support/test_env.hpp"
 #include "tripstream/db/migrations.hpp"
 #include "tripstream/kafka/kafka_admin.hpp"
+#include "tripstream/kafka/kafka_consumer.hpp"
 #include "tripstream/producer/trip_producer.hpp"
 
 namespace tripstream {
@@ -101,6 +102,13 @@ TEST(ConsumerOffsets, ContinuesWhenRetentionRemovedTheStoredOffset) {
                               t.trips)[0]
                   .as<int64_t>(),
               200);
+    // The informational copy in Kafka (for lag tools) matches the database.
+    kafka::KafkaConsumer group_view(config.kafka.bootstrap_servers, t.trips);
+    kafka::TopicPartitionListPtr committed(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(committed.get(), t.trips.c_str(), 0);
+    ASSERT_EQ(rd_kafka_committed(group_view.handle(), committed.get(), 10000),
+              RD_KAFKA_RESP_ERR_NO_ERROR);
+    EXPECT_EQ(committed->elems[0].offset, 200);
     if (!HasFailure()) std::filesystem::remove(log);
 }
 

@@ -225,6 +225,7 @@ bool TripConsumer::flush() {
                 log_.info(cat("job ", job, " completed"));
             for (const auto& [tp, range] : batch_.offsets())
                 positions_[tp] = range.next;
+            mirror_offsets_to_kafka();
             batch_.clear();
             return true;
         } catch (const FencedError& e) {
@@ -255,6 +256,21 @@ bool TripConsumer::flush() {
                           delay.count(), " ms: ", e.what()));
             backoff(delay);
         }
+    }
+}
+
+// The database holds the offsets that count; a copy in Kafka (asynchronous, never read back)
+// lets standard tools (kafka-consumer-groups, kafka-ui, KEDA's lag scaler) see the lag.
+void TripConsumer::mirror_offsets_to_kafka() {
+    if (!kafka_ || batch_.offsets().empty()) return;
+    kafka::TopicPartitionListPtr list(
+        rd_kafka_topic_partition_list_new(static_cast<int>(batch_.offsets().size())));
+    for (const auto& [tp, range] : batch_.offsets()) {
+        rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
+            range.next;
+    }
+    if (auto err = rd_kafka_commit(kafka_->handle(), list.get(), 1)) {
+        log_.debug(cat("offset mirror to Kafka not sent: ", rd_kafka_err2str(err)));
     }
 }
 

@@ -69,6 +69,7 @@ class TripConsumer {
     // Commits the batch; false if it was abandoned (stop requested during an outage, or the
     // partitions were fenced). Never returns with the batch half written.
     bool flush();
+    void mirror_offsets_to_kafka();
     db::PgConnection& connection();
     void heartbeat(const char* state);
     void backoff(std::chrono::milliseconds& delay);
