@@ -120,19 +120,22 @@ void TripConsumer::run(const std::atomic<bool>& stop) {
                     ": ", rd_kafka_message_errstr(m.get())));
             }
         }
+        if (flush_in_flight_ready()) finish_flush(true);
         if (batch_.messages() >= options_.batch_size ||
             (!batch_.empty() && batch_.age() >= options_.batch_max_wait)) {
-            flush();
+            start_flush();
         }
         const auto now = std::chrono::steady_clock::now();
-        if (options_.exit_when_idle.count() > 0 && batch_.empty() &&
+        if (options_.exit_when_idle.count() > 0 && batch_.empty() && !in_flight_.valid() &&
             now - last_message >= options_.exit_when_idle) {
             log_.info("idle: no message for the configured time, exiting");
             break;
         }
-        if (now - last_heartbeat_ >= kHeartbeatEvery) heartbeat("running");
+        if (!in_flight_.valid() && now - last_heartbeat_ >= kHeartbeatEvery) {
+            heartbeat("running");
+        }
     }
-    if (!batch_.empty()) flush();
+    flush_now();      // the batch in flight, then the one being read
     kafka_->close();  // leaves the group now, so the others take over at once
     heartbeat("stopped");
     log_.info(cat("consumer ", options_.consumer_id, " stopped: ", stats_.trips_inserted.load(),
@@ -206,13 +209,58 @@ void TripConsumer::route_trip(const std::string& topic, const rd_kafka_message_t
     batch_.add_rejection(std::move(rejection));
 }
 
-bool TripConsumer::flush() {
+// Pipelining: while the writer thread commits one batch, this thread reads and decodes the
+// next. The next batch continues from the in-flight batch's end (positions_ advance when a
+// batch is handed over); if that batch then fails its offset check, both are dropped and
+// the partitions re-read from the stored offsets. The connection and writer belong to the
+// writer thread while a batch is in flight; this thread uses them only after finish_flush().
+void TripConsumer::start_flush() {
+    if (!finish_flush(true) || batch_.empty()) return;
+    for (const auto& [tp, range] : batch_.offsets())
+        positions_[tp] = range.next;
+    std::swap(batch_, writing_);
+    batch_.clear();
+    in_flight_ = std::async(std::launch::async, [this] { return write_with_retry(writing_); });
+}
+
+bool TripConsumer::flush_in_flight_ready() const {
+    return in_flight_.valid() &&
+           in_flight_.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+bool TripConsumer::finish_flush(bool resync_on_fence) {
+    if (!in_flight_.valid()) return true;
+    const FlushOutcome outcome = in_flight_.get();  // rethrows a non-retryable error
+    if (outcome == FlushOutcome::committed) {
+        mirror_offsets_to_kafka(writing_);
+        writing_.clear();
+        return true;
+    }
+    // The batch read after it continues from an uncommitted position: drop it too.
+    writing_.clear();
+    batch_.clear();
+    if (outcome == FlushOutcome::fenced && resync_on_fence && kafka_) {
+        rd_kafka_topic_partition_list_t* current = nullptr;
+        if (rd_kafka_assignment(kafka_->handle(), &current) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+            kafka::TopicPartitionListPtr owned(current);
+            assign_from_stored_offsets(kafka_->handle(), current);
+        }
+    }
+    return false;
+}
+
+void TripConsumer::flush_now() {
+    start_flush();
+    finish_flush(true);
+}
+
+TripConsumer::FlushOutcome TripConsumer::write_with_retry(const TripBatch& batch) {
     auto delay = std::chrono::milliseconds(200);
     for (int attempt = 1;; ++attempt) {
         try {
             const auto started = std::chrono::steady_clock::now();
             db::PgConnection& conn = connection();  // creates the writer on first use
-            const WriteResult r = writer_->write(conn, batch_);
+            const WriteResult r = writer_->write(conn, batch);
             stats_.trips_inserted += r.trips_inserted;
             stats_.rows_rejected += r.rows_rejected;
             ++stats_.batches;
@@ -223,23 +271,11 @@ bool TripConsumer::flush() {
                            " rejected, ", r.aggregate_rows, " aggregate rows, ", ms, " ms"));
             for (const auto& job : r.completed_jobs)
                 log_.info(cat("job ", job, " completed"));
-            for (const auto& [tp, range] : batch_.offsets())
-                positions_[tp] = range.next;
-            mirror_offsets_to_kafka();
-            batch_.clear();
-            return true;
+            return FlushOutcome::committed;
         } catch (const FencedError& e) {
             ++stats_.fenced;
             log_.warn(cat("batch abandoned, re-reading from the stored offsets: ", e.what()));
-            batch_.clear();
-            if (kafka_) {
-                rd_kafka_topic_partition_list_t* current = nullptr;
-                if (rd_kafka_assignment(kafka_->handle(), &current) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-                    kafka::TopicPartitionListPtr owned(current);
-                    assign_from_stored_offsets(kafka_->handle(), current);
-                }
-            }
-            return false;
+            return FlushOutcome::fenced;
         } catch (const db::PgError& e) {
             if (!e.retryable()) throw;
             ++stats_.db_retries;
@@ -248,9 +284,8 @@ bool TripConsumer::flush() {
                 log_.warn(
                     cat("stopping while the database is unavailable: the uncommitted batch "
                         "of ",
-                        batch_.messages(), " messages is left to be re-read (", e.what(), ")"));
-                batch_.clear();
-                return false;
+                        batch.messages(), " messages is left to be re-read (", e.what(), ")"));
+                return FlushOutcome::abandoned;
             }
             log_.warn(cat("database unavailable (attempt ", attempt, "), retrying in ",
                           delay.count(), " ms: ", e.what()));
@@ -261,11 +296,11 @@ bool TripConsumer::flush() {
 
 // The database holds the offsets that count; a copy in Kafka (asynchronous, never read back)
 // lets standard tools (kafka-consumer-groups, kafka-ui, KEDA's lag scaler) see the lag.
-void TripConsumer::mirror_offsets_to_kafka() {
-    if (!kafka_ || batch_.offsets().empty()) return;
+void TripConsumer::mirror_offsets_to_kafka(const TripBatch& committed) {
+    if (!kafka_ || committed.offsets().empty()) return;
     kafka::TopicPartitionListPtr list(
-        rd_kafka_topic_partition_list_new(static_cast<int>(batch_.offsets().size())));
-    for (const auto& [tp, range] : batch_.offsets()) {
+        rd_kafka_topic_partition_list_new(static_cast<int>(committed.offsets().size())));
+    for (const auto& [tp, range] : committed.offsets()) {
         rd_kafka_topic_partition_list_add(list.get(), tp.first.c_str(), tp.second)->offset =
             range.next;
     }
@@ -327,12 +362,18 @@ void TripConsumer::assign_from_stored_offsets(rd_kafka_t* rk,
 void TripConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* partitions) {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        finish_flush(false);
         assign_from_stored_offsets(rk, partitions);
         return;
     }
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS && !batch_.empty()) {
+    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
         // Commit what we read while we still own it; if that fails, the new owner re-reads.
-        flush();
+        if (finish_flush(false) && !batch_.empty()) {
+            start_flush();
+            finish_flush(false);
+        }
+    } else {
+        finish_flush(false);
     }
     batch_.clear();
     positions_.clear();

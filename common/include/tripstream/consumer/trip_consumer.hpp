@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -66,10 +67,21 @@ class TripConsumer {
     void assign_from_stored_offsets(rd_kafka_t* rk, rd_kafka_topic_partition_list_t* partitions);
     void route(const rd_kafka_message_t& message);
     void route_trip(const std::string& topic, const rd_kafka_message_t& message);
-    // Commits the batch; false if it was abandoned (stop requested during an outage, or the
-    // partitions were fenced). Never returns with the batch half written.
-    bool flush();
-    void mirror_offsets_to_kafka();
+    enum class FlushOutcome { committed, fenced, abandoned };
+
+    // Hands the batch being read to the writer thread (after collecting the previous one).
+    void start_flush();
+    bool flush_in_flight_ready() const;
+    // Waits for the batch in flight; false if it was not committed (fenced, or abandoned on
+    // stop), in which case the batch being read is dropped too and, with `resync_on_fence`,
+    // the partitions are re-read from the stored offsets. Rethrows a non-retryable error.
+    bool finish_flush(bool resync_on_fence);
+    // Commits everything read so far before returning.
+    void flush_now();
+    // Writer thread: commits `batch`, retrying the database with backoff. Never leaves a
+    // batch half written.
+    FlushOutcome write_with_retry(const TripBatch& batch);
+    void mirror_offsets_to_kafka(const TripBatch& committed);
     db::PgConnection& connection();
     void heartbeat(const char* state);
     void backoff(std::chrono::milliseconds& delay);
@@ -79,7 +91,9 @@ class TripConsumer {
     std::shared_ptr<const kmeans::KMeansModel> model_;
     std::unique_ptr<db::PgConnection> conn_;
     std::unique_ptr<BatchWriter> writer_;
-    TripBatch batch_;
+    TripBatch batch_;    // being read (this thread)
+    TripBatch writing_;  // being committed (writer thread), while in_flight_ is valid
+    std::future<FlushOutcome> in_flight_;
     // Committed position of every assigned partition (stored next offset, or kNoOffset):
     // set on assignment, advanced after each commit; what each batch continues from.
     std::map<TopicPartition, int64_t> positions_;
