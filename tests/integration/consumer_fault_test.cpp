@@ -34,21 +34,15 @@ struct Scenario {
     std::string trips = test::unique_name("it-ft-trips");
     std::string dead = trips + ".dlq";
     std::string jobs = trips + ".jobs";
-    std::string group = trips + "-group";
+    std::string group = trips;  // test::program_env's consumer group
     std::filesystem::path dir = std::filesystem::temp_directory_path() / trips;
 };
 
 std::map<std::string, std::string> consumer_env(const Scenario& s) {
-    const Config& c = test::stack_config();
-    return {{"KAFKA_BOOTSTRAP_SERVERS", c.kafka.bootstrap_servers},
-            {"DATABASE_URL", c.database.url},
-            {"TOPIC", s.trips},
-            {"DEAD_LETTER_TOPIC", s.dead},
-            {"JOBS_TOPIC", s.jobs},
-            {"CONSUMER_GROUP", s.group},
-            {"BATCH_SIZE", "5000"},
-            {"BATCH_MAX_WAIT_MS", "200"},
-            {"TRIPSTREAM_CONFIG", "/dev/null"}};
+    auto env = test::program_env(s.trips);
+    env["BATCH_SIZE"] = "5000";
+    env["BATCH_MAX_WAIT_MS"] = "200";
+    return env;
 }
 
 std::unique_ptr<test::ChildProcess> start_consumer(const Scenario& s, int n) {

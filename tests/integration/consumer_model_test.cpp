@@ -56,14 +56,7 @@ TEST(ConsumerModel, AssignsClustersAndRecordsTheModelVersion) {
 
     test::ChildProcess consumer(
         std::string(TRIPSTREAM_BINARY_DIR) + "/consumer/tripstream-consumer",
-        {"--exit-when-idle", "3", "--model", model},
-        {{"KAFKA_BOOTSTRAP_SERVERS", config.kafka.bootstrap_servers},
-         {"DATABASE_URL", config.database.url},
-         {"TOPIC", topic},
-         {"DEAD_LETTER_TOPIC", topic + ".dlq"},
-         {"JOBS_TOPIC", topic + ".jobs"},
-         {"CONSUMER_GROUP", topic},
-         {"TRIPSTREAM_CONFIG", "/dev/null"}},
+        {"--exit-when-idle", "3", "--model", model}, test::program_env(topic),
         (dir / "consumer.log").string());
     ASSERT_EQ(consumer.wait(), 0);
 

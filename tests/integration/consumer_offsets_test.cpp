@@ -47,18 +47,9 @@ std::string produce(const Topics& t, uint64_t rows, uint64_t seed) {
 
 // Runs one consumer until it has been idle for 2 s; fails the test if it takes over 60 s.
 void consume(const Topics& t, const std::filesystem::path& log) {
-    const Config& c = test::stack_config();
     test::ChildProcess consumer(
         std::string(TRIPSTREAM_BINARY_DIR) + "/consumer/tripstream-consumer",
-        {"--exit-when-idle", "2"},
-        {{"KAFKA_BOOTSTRAP_SERVERS", c.kafka.bootstrap_servers},
-         {"DATABASE_URL", c.database.url},
-         {"TOPIC", t.trips},
-         {"DEAD_LETTER_TOPIC", t.dead},
-         {"JOBS_TOPIC", t.jobs},
-         {"CONSUMER_GROUP", t.trips},
-         {"TRIPSTREAM_CONFIG", "/dev/null"}},
-        log.string());
+        {"--exit-when-idle", "2"}, test::program_env(t.trips), log.string());
     const auto deadline = std::chrono::steady_clock::now() + 60s;
     while (consumer.running() && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(100ms);

@@ -8,38 +8,14 @@
 #include <thread>
 #include <vector>
 
+#include "support/scratch_database.hpp"
 #include "support/test_env.hpp"
 
 namespace tripstream {
 namespace {
 
-// A scratch database on the stack's server, dropped again at the end.
-class ScratchDatabase {
-  public:
-    ScratchDatabase() : name_(test::unique_name("it_migrate")) {
-        for (char& c : name_) {
-            if (c == '-') c = '_';
-        }
-        admin("CREATE DATABASE " + name_);
-        const std::string base = test::stack_config().database.url;
-        url_ = base.substr(0, base.rfind('/') + 1) + name_;
-        pqxx::connection conn(url_);
-        pqxx::nontransaction(conn).exec0("CREATE EXTENSION postgis");
-    }
-    ~ScratchDatabase() { admin("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)"); }
-    const std::string& url() const { return url_; }
-
-  private:
-    static void admin(const std::string& sql) {
-        pqxx::connection conn(test::stack_config().database.url);
-        pqxx::nontransaction(conn).exec0(sql);
-    }
-    std::string name_;
-    std::string url_;
-};
-
 TEST(Migrations, ConcurrentStartsApplyEachMigrationOnce) {
-    const ScratchDatabase db;
+    const test::ScratchDatabase db("it_migrate", false);
     constexpr int kProcesses = 4;
     std::vector<db::MigrationResult> results(kProcesses);
     {

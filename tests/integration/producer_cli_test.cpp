@@ -23,14 +23,6 @@ struct Run {
     std::string output;  // stdout and stderr together
 };
 
-std::map<std::string, std::string> producer_env(const std::string& topic) {
-    return {{"KAFKA_BOOTSTRAP_SERVERS", test::stack_config().kafka.bootstrap_servers},
-            {"TOPIC", topic},
-            {"DEAD_LETTER_TOPIC", topic + ".dlq"},
-            {"JOBS_TOPIC", topic + ".jobs"},
-            {"TRIPSTREAM_CONFIG", "/dev/null"}};
-}
-
 std::string slurp(const std::filesystem::path& path) {
     std::ifstream in(path);
     std::stringstream text;
@@ -62,7 +54,7 @@ TEST(ProducerCli, SigintFlushesWhatWasReadPrintsTheSummaryAndExits130) {
     const auto log = std::filesystem::temp_directory_path() / (topic + ".log");
     test::ChildProcess producer(
         kProducer, {"--generate", "1000000000", "--rate-limit", "200000", "--progress", "log"},
-        producer_env(topic), log.string());
+        test::program_env(topic), log.string());
     std::this_thread::sleep_for(3s);
     producer.signal(SIGINT);
     const int code = producer.wait();
@@ -83,7 +75,7 @@ TEST(ProducerCli, MissingColumnsAreAFatalErrorNamingThem) {
     const auto csv = std::filesystem::temp_directory_path() / (topic + ".csv");
     std::ofstream(csv) << "region,origin,datetime,datasource\nPrague,x,y,z\n";
     const auto log = std::filesystem::temp_directory_path() / (topic + ".log");
-    test::ChildProcess producer(kProducer, {csv.string()}, producer_env(topic), log.string());
+    test::ChildProcess producer(kProducer, {csv.string()}, test::program_env(topic), log.string());
     const int code = producer.wait();
     const std::string output = slurp(log);
     std::filesystem::remove(csv);
@@ -94,7 +86,7 @@ TEST(ProducerCli, MissingColumnsAreAFatalErrorNamingThem) {
 
 TEST(ProducerCli, BadConfigValueExits2NamingTheKey) {
     const std::string topic = test::unique_name("it-cli-config");
-    auto env = producer_env(topic);
+    auto env = test::program_env(topic);
     env["BATCH_SIZE"] = "lots";
     const auto log = std::filesystem::temp_directory_path() / (topic + ".log");
     test::ChildProcess producer(kProducer, {"--generate", "10"}, env, log.string());

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "support/scratch_database.hpp"
 #include "support/test_env.hpp"
 #include "tripstream/db/migrations.hpp"
 
@@ -156,52 +157,7 @@ std::string pg_utc(int64_t time_s) {
     return text;
 }
 
-// ------------------------------------------------------------ the scratch database
-
-// `url` with its database name replaced by `name` (URI or keyword/value form).
-std::string with_database(const std::string& url, const std::string& name) {
-    const size_t scheme = url.find("://");
-    if (scheme == std::string::npos) return url + " dbname=" + name;  // the last value wins
-    const size_t query = std::min(url.find('?', scheme + 3), url.size());
-    const size_t path = url.find('/', scheme + 3);
-    if (path == std::string::npos || path > query) {
-        return url.substr(0, query) + "/" + name + url.substr(query);
-    }
-    return url.substr(0, path + 1) + name + url.substr(query);
-}
-
-class ScratchDatabase {
-  public:
-    explicit ScratchDatabase(std::string server_url) : server_url_(std::move(server_url)) {
-        name_ = test::unique_name("tripstream_q");
-        std::replace(name_.begin(), name_.end(), '-', '_');
-        admin("CREATE DATABASE " + name_);
-        url_ = with_database(server_url_, name_);
-        pqxx::connection conn(url_);
-        pqxx::nontransaction(conn).exec0("CREATE EXTENSION postgis");
-    }
-    ~ScratchDatabase() {
-        try {
-            admin("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
-        } catch (const std::exception& e) {
-            ADD_FAILURE() << "could not drop the scratch database " << name_ << ": " << e.what();
-        }
-    }
-    ScratchDatabase(const ScratchDatabase&) = delete;
-    ScratchDatabase& operator=(const ScratchDatabase&) = delete;
-
-    const std::string& url() const { return url_; }
-
-  private:
-    void admin(const std::string& sql) const {
-        pqxx::connection conn(server_url_);
-        pqxx::nontransaction(conn).exec0(sql);
-    }
-
-    std::string server_url_;
-    std::string name_;
-    std::string url_;
-};
+// ------------------------------------------------------------ the test data
 
 void insert_trips(const std::string& url, const std::vector<TripRow>& rows) {
     pqxx::connection conn(url);
@@ -257,8 +213,7 @@ class QuestionsSql : public ::testing::Test {
             text << in.rdbuf();
             statements_ = split_statements(text.str());
             trips_ = generate_trips();
-            database_ = std::make_unique<ScratchDatabase>(test::stack_config().database.url);
-            db::migrate(database_->url());
+            database_ = std::make_unique<test::ScratchDatabase>("tripstream_q");
             insert_trips(database_->url(), trips_);
         } catch (const std::exception& e) {
             setup_error_ = e.what();
@@ -283,13 +238,13 @@ class QuestionsSql : public ::testing::Test {
 
     static std::vector<TripRow> trips_;
     static std::vector<NamedStatement> statements_;
-    static std::unique_ptr<ScratchDatabase> database_;
+    static std::unique_ptr<test::ScratchDatabase> database_;
     static std::string setup_error_;
 };
 
 std::vector<TripRow> QuestionsSql::trips_;
 std::vector<NamedStatement> QuestionsSql::statements_;
-std::unique_ptr<ScratchDatabase> QuestionsSql::database_;
+std::unique_ptr<test::ScratchDatabase> QuestionsSql::database_;
 std::string QuestionsSql::setup_error_;
 
 TEST_F(QuestionsSql, FileHoldsTheNamedStatementsAnswerFirst) {

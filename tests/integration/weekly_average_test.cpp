@@ -16,6 +16,7 @@
 #include <random>
 #include <set>
 
+#include "support/scratch_database.hpp"
 #include "support/test_env.hpp"
 #include "tripstream/consumer/trip_aggregates.hpp"
 #include "tripstream/db/migrations.hpp"
@@ -36,12 +37,6 @@ struct RegionSpec {
 const RegionSpec kRegions[] = {{"Turin", {7.68, 45.07}}, {"Prague", {14.42, 50.08}}};
 
 // `url` with its database name replaced (URI form, as DATABASE_URL is written).
-std::string url_for_database(const std::string& url, const std::string& name) {
-    const size_t host = url.find("://");
-    const size_t path = url.find('/', host == std::string::npos ? 0 : host + 3);
-    const size_t query = std::min(url.find('?'), url.size());
-    return url.substr(0, std::min(path, query)) + "/" + name + url.substr(query);
-}
 
 // Coordinates that stress the cell boundaries: on a grid line, a few ulps either side,
 // or anywhere near the region's centre.
@@ -118,23 +113,16 @@ void load(db::PgConnection& conn, const std::vector<std::pair<int16_t, Trip>>& t
 class WeeklyAverage : public ::testing::Test {
   protected:
     static void SetUpTestSuite() {
-        const std::string& server = test::stack_config().database.url;
-        name_ = test::unique_name("tripstream_query_it");
-        std::replace(name_.begin(), name_.end(), '-', '_');
-        db::PgConnection(server, "weekly_average_test").exec("CREATE DATABASE " + name_);
-        const std::string url = url_for_database(server, name_);
-        db::PgConnection(url, "weekly_average_test").exec("CREATE EXTENSION postgis");
-        db::migrate(url);
-        conn_ = std::make_unique<db::PgConnection>(url, "weekly_average_test");
+        database_ = std::make_unique<test::ScratchDatabase>("tripstream_query_it");
+        conn_ = std::make_unique<db::PgConnection>(database_->url(), "weekly_average_test");
         load(*conn_, generate_trips());
     }
     static void TearDownTestSuite() {
         conn_.reset();
-        db::PgConnection(test::stack_config().database.url, "weekly_average_test")
-            .exec("DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)");
+        database_.reset();
     }
 
-    static inline std::string name_;
+    static inline std::unique_ptr<test::ScratchDatabase> database_;
     static inline std::unique_ptr<db::PgConnection> conn_;
 };
 
