@@ -52,18 +52,6 @@ std::unique_ptr<test::ChildProcess> start_consumer(const Scenario& s, int n) {
         (s.dir / ("consumer-" + std::to_string(n) + ".log")).string());
 }
 
-// Trips of the job stored so far (0 before the job's first batch).
-int64_t job_rows_stored(pqxx::connection& conn, const std::string& job_id) {
-    pqxx::work tx(conn);
-    return tx
-        .exec_params1(
-            "SELECT coalesce(sum(p.rows_inserted), 0)::bigint"
-            " FROM tripstream.job_partition_progress p"
-            " JOIN tripstream.ingestion_jobs j USING (job_seq) WHERE j.job_id = $1",
-            job_id)[0]
-        .as<int64_t>();
-}
-
 bool job_completed(pqxx::connection& conn, const std::string& job_id) {
     pqxx::work tx(conn);
     return tx
@@ -110,13 +98,14 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     const std::string job = job_id_to_string(po.job_id);
     auto conn = std::make_unique<pqxx::connection>(config.database.url);
     const auto started = std::chrono::steady_clock::now();
-    while (job_rows_stored(*conn, job) == 0 && std::chrono::steady_clock::now() - started < 60s) {
+    while (test::trips_stored(*conn, job) == 0 &&
+           std::chrono::steady_clock::now() - started < 60s) {
         std::this_thread::sleep_for(100ms);
     }
     // The database restart first, while all three consumers are writing (after a SIGKILL the
     // group pauses until the victim's session times out, and a restart then would hit no one).
     std::this_thread::sleep_for(2s);
-    EXPECT_LT(job_rows_stored(*conn, job), rows)
+    EXPECT_LT(test::trips_stored(*conn, job), rows)
         << "database restart came after ingestion finished";
     conn.reset();  // the restart breaks it anyway
     ASSERT_EQ(test::run_command(std::string(TRIPSTREAM_SOURCE_DIR) + "/scripts/stack restart-db"),
@@ -124,7 +113,7 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     conn = std::make_unique<pqxx::connection>(config.database.url);
     for (int round = 0; round < 3; ++round) {
         std::this_thread::sleep_for(3s);
-        const int64_t stored = job_rows_stored(*conn, job);
+        const int64_t stored = test::trips_stored(*conn, job);
         EXPECT_GT(stored, 0);
         EXPECT_LT(stored, rows) << "fault " << round << " came after ingestion finished";
         const int victim = round % 3;

@@ -10,6 +10,7 @@
 
 #include "support/child_process.hpp"
 #include "support/test_env.hpp"
+#include "support/trip_files.hpp"
 #include "tripstream/db/migrations.hpp"
 #include "tripstream/kafka/kafka_admin.hpp"
 #include "tripstream/kafka/kafka_consumer.hpp"
@@ -58,16 +59,6 @@ void consume(const Topics& t, const std::filesystem::path& log) {
     EXPECT_EQ(consumer.wait(), 0) << "log: " << log;
 }
 
-int64_t stored_trips(pqxx::connection& conn, const std::string& job) {
-    pqxx::work tx(conn);
-    return tx
-        .exec_params1(
-            "SELECT count(*) FROM tripstream.trips t JOIN"
-            " tripstream.ingestion_jobs j USING (job_seq) WHERE j.job_id = $1",
-            job)[0]
-        .as<int64_t>();
-}
-
 TEST(ConsumerOffsets, ContinuesWhenRetentionRemovedTheStoredOffset) {
     const Topics t;
     const Config& config = test::stack_config();
@@ -85,8 +76,8 @@ TEST(ConsumerOffsets, ContinuesWhenRetentionRemovedTheStoredOffset) {
     consume(t, log);
 
     pqxx::connection conn(config.database.url);
-    EXPECT_EQ(stored_trips(conn, first_job), 100);
-    EXPECT_EQ(stored_trips(conn, second_job), 50);  // the 50 messages that still exist
+    EXPECT_EQ(test::trips_stored(conn, first_job), 100);
+    EXPECT_EQ(test::trips_stored(conn, second_job), 50);  // the 50 messages that still exist
     pqxx::work tx(conn);
     EXPECT_EQ(tx.exec_params1("SELECT next_offset FROM tripstream.kafka_offsets WHERE"
                               " consumer_group = $1 AND topic = $1 AND kafka_partition = 0",

@@ -82,6 +82,16 @@ TripFingerprint fingerprint_of_csv(const std::string& path) {
     return f;
 }
 
+int64_t trips_stored(pqxx::connection& conn, const std::string& job_id) {
+    pqxx::work tx(conn);
+    return tx
+        .exec_params1(
+            "SELECT count(*) FROM tripstream.trips t JOIN tripstream.ingestion_jobs j"
+            " USING (job_seq) WHERE j.job_id = $1",
+            job_id)[0]
+        .as<int64_t>();
+}
+
 TripFingerprint fingerprint_of_job(const std::string& database_url, const std::string& job_id) {
     pqxx::connection conn(database_url);
     pqxx::work tx(conn);

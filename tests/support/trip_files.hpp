@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <pqxx/pqxx>
 #include <string>
 
 #include "tripstream/producer/trip_producer.hpp"
@@ -38,6 +39,9 @@ ProducerSummary produce_file(const ProducerOptions& options, const std::string& 
 
 // The fingerprint of the good rows of a CSV file.
 TripFingerprint fingerprint_of_csv(const std::string& path);
+
+// Trips of one job stored so far (0 before its first batch).
+int64_t trips_stored(pqxx::connection& conn, const std::string& job_id);
 
 // The fingerprint of the stored trips of one job (DATABASE_URL of the stack).
 TripFingerprint fingerprint_of_job(const std::string& database_url, const std::string& job_id);
