@@ -2,8 +2,6 @@
 // PostGIS exactly once. Wiring only: the work is in tripstream_common (consumer/, db/).
 #include <CLI/CLI.hpp>
 #include <iostream>
-#include <pqxx/pqxx>
-#include <thread>
 
 #include "tripstream/app/app_main.hpp"
 #include "tripstream/config.hpp"
@@ -45,28 +43,13 @@ void define(CLI::App& app, Options& o) {
     app.add_option("--id", o.consumer_id, "consumer id shown in status (default host:pid)");
 }
 
-// The database may still be starting (compose, scripts): wait for it a while.
-db::MigrationResult migrate_with_retry(const std::string& url, const Logger& log,
-                                       const std::atomic<bool>& stop) {
-    for (int attempt = 1;; ++attempt) {
-        try {
-            return db::migrate(url);
-        } catch (const pqxx::broken_connection& e) {
-            // Only an unreachable database is worth waiting for; any other error is final.
-            if (attempt >= 30 || stop.load()) throw;
-            log.warn(cat("migration attempt ", attempt, " failed, retrying: ", e.what()));
-            std::this_thread::sleep_for(std::chrono::seconds(1));
-        }
-    }
-}
-
 int run(const Options& o, ShutdownSignal& shutdown) {
     Config config = load_config(o.config_file);
     if (o.batch_size) config.consumer.batch_size = *o.batch_size;
     if (!o.model_path.empty()) config.consumer.model_path = o.model_path;
     const Logger log("consumer", config.log_level);
 
-    const auto migration = migrate_with_retry(config.database.url, log, shutdown.requested());
+    const auto migration = db::migrate_with_retry(config.database.url, log, shutdown.requested());
     log.info(cat("schema at version ", migration.current_version, " (", migration.applied,
                  " migration(s) applied now)"));
     if (o.migrate_only) return kExitOk;
@@ -95,11 +78,6 @@ int run(const Options& o, ShutdownSignal& shutdown) {
 }  // namespace tripstream
 
 int main(int argc, char** argv) {
-    using namespace tripstream;
-    ShutdownSignal shutdown;  // first: every later thread inherits the blocked signals
-    CLI::App app{"tripstream-consumer"};
-    Options options;
-    define(app, options);
-    if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
-    return run_main("tripstream-consumer", [&] { return run(options, shutdown); });
+    return tripstream::service_main("tripstream-consumer", argc, argv, tripstream::define,
+                                    tripstream::run);
 }

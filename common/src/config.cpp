@@ -90,9 +90,24 @@ std::vector<Binding> bindings() {
                  600'000)},
         {{"consumer.model_path", "MODEL_PATH"},
          text(&C::consumer, &ConsumerConfig::model_path, "consumer.model_path", true)},
+        {{"api.http_address", "HTTP_ADDRESS"},
+         text(&C::api, &ApiConfig::http_address, "api.http_address", false)},
         {{"api.http_port", "HTTP_PORT"},
          integer(&C::api, &ApiConfig::http_port, "api.http_port", 1, 65535)},
         {{"api.api_key", "API_KEY"}, text(&C::api, &ApiConfig::api_key, "api.api_key", true)},
+        {{"api.upload_max_bytes", "UPLOAD_MAX_BYTES"},
+         integer<ApiConfig, std::uint64_t>(&C::api, &ApiConfig::upload_max_bytes,
+                                           "api.upload_max_bytes", 1, 1ull << 40)},
+        {{"api.db_pool_size", "DB_POOL_SIZE"},
+         integer(&C::api, &ApiConfig::db_pool_size, "api.db_pool_size", 1, 256)},
+        {{"api.swagger_ui_dir", "SWAGGER_UI_DIR"},
+         text(&C::api, &ApiConfig::swagger_ui_dir, "api.swagger_ui_dir", true)},
+        {{"api.query_engine", "QUERY_ENGINE"},
+         [](Config& c, const std::string& v) {
+             if (v != "index" && v != "database")
+                 bad_value("api.query_engine", v, "index or database");
+             c.api.query_engine = v;
+         }},
         {{"log.level", "LOG_LEVEL"},
          [](Config& c, const std::string& v) { c.log_level = parse_log_level(v); }},
     };

@@ -16,8 +16,10 @@
 #include <random>
 #include <set>
 
+#include "support/legacy_trips.hpp"
 #include "support/scratch_database.hpp"
 #include "support/test_env.hpp"
+#include "support/weekly_average_oracle.hpp"
 #include "tripstream/consumer/trip_aggregates.hpp"
 #include "tripstream/db/migrations.hpp"
 #include "tripstream/db/pg_connection.hpp"
@@ -83,30 +85,7 @@ void load(db::PgConnection& conn, const std::vector<std::pair<int16_t, Trip>>& t
     conn.exec("INSERT INTO tripstream.regions (region_id, name) VALUES (1, $1), (2, $2)",
               {kRegions[0].name, kRegions[1].name});
     conn.exec("INSERT INTO tripstream.datasources (datasource_id, name) VALUES (1, 'test')");
-    db::BinaryCopyBuffer rows;
-    TripAggregates aggregates;
-    std::set<int64_t> days;
-    for (const auto& [region, t] : trips) {
-        if (days.insert(days_from_micros(t.time_us)).second) {
-            conn.exec("SELECT tripstream.ensure_trip_partition($1::timestamptz)",
-                      {format_datetime(t.time_us) + "+00"});
-        }
-        rows.begin_row(8);
-        rows.add_timestamptz(t.time_us);
-        rows.add_int32(1);
-        rows.add_int16(region);
-        rows.add_int16(1);
-        rows.add_null();
-        rows.add_null();
-        rows.add_point_4326(t.origin);
-        rows.add_point_4326(t.destination);
-        aggregates.add(region, t, -1);
-    }
-    conn.copy_in("COPY tripstream.trips FROM STDIN WITH (FORMAT binary)", rows.finish());
-    db::BinaryCopyBuffer cells;
-    aggregates.cells_to_copy(cells);
-    conn.copy_in("COPY tripstream.trip_cell_counts FROM STDIN WITH (FORMAT binary)",
-                 cells.finish());
+    test::copy_trips_without_batch(conn, trips, 1, 1);
 }
 
 // A fresh database for the suite, dropped at the end.
@@ -126,52 +105,9 @@ class WeeklyAverage : public ::testing::Test {
     static inline std::unique_ptr<db::PgConnection> conn_;
 };
 
-std::string number(double v) {
-    char buf[32];
-    return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
-
-// The definition, with no grid: per-week counts of raw trips whose chosen ends lie in the
-// box (edges included), and the week range the definition implies.
-WeeklyAverageResult brute_force(db::PgConnection& conn, const WeeklyAverageRequest& r) {
-    std::vector<db::PgParam> p{
-        r.region, r.from_days ? std::optional(format_date(*r.from_days)) : std::nullopt,
-        r.to_days ? std::optional(format_date(*r.to_days)) : std::nullopt,
-        std::string(match_name(r.match))};
-    for (double v : {r.bbox ? r.bbox->min_lon : 0.0, r.bbox ? r.bbox->min_lat : 0.0,
-                     r.bbox ? r.bbox->max_lon : 0.0, r.bbox ? r.bbox->max_lat : 0.0})
-        p.emplace_back(number(v));
-    p.emplace_back(r.bbox ? "t" : "f");
-    const auto rows = conn.exec(R"(
-        WITH t AS (
-            SELECT date_trunc('week', trip_time AT TIME ZONE 'UTC')::date AS week,
-                   ST_X(origin) BETWEEN $5::float8 AND $7::float8
-                       AND ST_Y(origin) BETWEEN $6::float8 AND $8::float8 AS o,
-                   ST_X(destination) BETWEEN $5::float8 AND $7::float8
-                       AND ST_Y(destination) BETWEEN $6::float8 AND $8::float8 AS d
-              FROM tripstream.trips JOIN tripstream.regions USING (region_id)
-             WHERE $1::text IS NULL OR name = $1::text),
-        span AS (
-            SELECT coalesce(date_trunc('week', $2::date)::date, min(week)) AS lo,
-                   coalesce(date_trunc('week', $3::date)::date, max(week)) AS hi FROM t)
-        SELECT w::date - DATE '1970-01-01',
-               (SELECT count(*) FROM t WHERE t.week = w AND (NOT $9::bool OR CASE $4::text
-                    WHEN 'origin' THEN o WHEN 'destination' THEN d
-                    WHEN 'both' THEN o AND d ELSE o OR d END))
-          FROM span, generate_series(lo, hi, interval '7 days') AS w ORDER BY 1)",
-                                p);
-    WeeklyAverageResult expected;
-    for (int i = 0; i < PQntuples(rows.get()); ++i) {
-        expected.series.push_back(
-            {std::stoll(PQgetvalue(rows.get(), i, 0)), std::stoll(PQgetvalue(rows.get(), i, 1))});
-        expected.total_trips += expected.series.back().trips;
-    }
-    return expected;
-}
-
 void expect_exact(db::PgConnection& conn, const WeeklyAverageRequest& r, const std::string& what) {
     const auto got = weekly_average(conn, r);
-    const auto expected = brute_force(conn, r);
+    const auto expected = test::brute_force_weekly_average(conn, r);
     ASSERT_EQ(got.series.size(), expected.series.size()) << what;
     for (size_t i = 0; i < got.series.size(); ++i) {
         EXPECT_EQ(got.series[i].week_start_days, expected.series[i].week_start_days) << what;
@@ -199,17 +135,6 @@ GeoBox random_box(CoordinatePool& pool, GeoPoint centre, double size) {
             snap ? pool.pick(lat + h / 2, -90) : lat + h / 2};
 }
 
-std::string describe(const WeeklyAverageRequest& r) {
-    std::string s = r.region.value_or("*") + " match=" + std::string(match_name(r.match));
-    if (r.bbox) {
-        s += " bbox=" + number(r.bbox->min_lon) + "," + number(r.bbox->min_lat) + "," +
-             number(r.bbox->max_lon) + "," + number(r.bbox->max_lat);
-    }
-    if (r.from_days) s += " from=" + format_date(*r.from_days);
-    if (r.to_days) s += " to=" + format_date(*r.to_days);
-    return s;
-}
-
 TEST_F(WeeklyAverage, EqualsBruteForceForRandomBoxesRegionsRangesAndMatches) {
     CoordinatePool pool(7);
     auto& rng = pool.rng();
@@ -224,7 +149,7 @@ TEST_F(WeeklyAverage, EqualsBruteForceForRandomBoxesRegionsRangesAndMatches) {
         r.match = static_cast<Match>(i / 2 % 4);
         if (r.from_days && r.to_days && *r.from_days > *r.to_days)
             std::swap(r.from_days, r.to_days);
-        expect_exact(*conn_, r, describe(r));
+        expect_exact(*conn_, r, test::describe(r));
     }
 }
 
@@ -238,7 +163,7 @@ TEST_F(WeeklyAverage, BoxEdgesOnGridLinesAndOnTripPoints) {
         r.bbox = GeoBox{std::min(v(i, 0), v(i + 1, 2)), std::min(v(i, 1), v(i + 1, 3)),
                         std::max(v(i, 0), v(i + 1, 2)), std::max(v(i, 1), v(i + 1, 3))};
         r.match = static_cast<Match>(i % 4);
-        expect_exact(*conn_, r, describe(r));
+        expect_exact(*conn_, r, test::describe(r));
     }
 }
 
@@ -248,7 +173,7 @@ TEST_F(WeeklyAverage, RegionWithoutBoxCountsEveryTripFromTheAggregate) {
     const auto got = weekly_average(*conn_, r);
     EXPECT_EQ(got.total_trips, kTrips / 2);
     EXPECT_FALSE(got.stats.raw_scan);
-    expect_exact(*conn_, r, describe(r));
+    expect_exact(*conn_, r, test::describe(r));
 }
 
 TEST_F(WeeklyAverage, ReadsRawRowsOnlyForBoundaryCells) {
@@ -263,7 +188,7 @@ TEST_F(WeeklyAverage, ReadsRawRowsOnlyForBoundaryCells) {
     const auto city = weekly_average(*conn_, r);
     EXPECT_GT(city.stats.aggregate_trips, 0);
     EXPECT_TRUE(city.stats.raw_scan);
-    expect_exact(*conn_, r, describe(r));
+    expect_exact(*conn_, r, test::describe(r));
 }
 
 TEST_F(WeeklyAverage, FillsZeroWeeksAndHandlesEmptyRanges) {
@@ -276,7 +201,7 @@ TEST_F(WeeklyAverage, FillsZeroWeeksAndHandlesEmptyRanges) {
     EXPECT_EQ(std::count_if(got.series.begin(), got.series.end(),
                             [](const WeekCount& w) { return w.trips == 0; }),
               21 - 10);
-    expect_exact(*conn_, r, describe(r));
+    expect_exact(*conn_, r, test::describe(r));
     r.from_days = kFirstDay + 400;  // after all data, open end: no weeks
     r.to_days.reset();
     const auto empty = weekly_average(*conn_, r);

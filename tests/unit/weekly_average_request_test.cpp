@@ -133,5 +133,40 @@ TEST(WeeklyAverageRequest, RejectsUnknownMatch) {
     }
 }
 
+TEST(WeeklyAverageRequest, TwoCornersInAnyOrderMakeTheBox) {
+    const GeoBox expected{14.3, 50.0, 14.5, 50.1};
+    for (const auto& [a, b] :
+         std::vector<std::pair<std::string, std::string>>{{"14.3,50.0", "14.5,50.1"},
+                                                          {"14.5,50.1", "14.3,50.0"},
+                                                          {"14.3,50.1", "14.5,50.0"},
+                                                          {"14.5,50.0", "14.3,50.1"}}) {
+        WeeklyAverageParams p;
+        p.p1 = a;
+        p.p2 = b;
+        const auto box = parsed(p).bbox;
+        ASSERT_TRUE(box.has_value()) << a << " " << b;
+        EXPECT_EQ(box->min_lon, expected.min_lon);
+        EXPECT_EQ(box->min_lat, expected.min_lat);
+        EXPECT_EQ(box->max_lon, expected.max_lon);
+        EXPECT_EQ(box->max_lat, expected.max_lat);
+    }
+}
+
+TEST(WeeklyAverageRequest, CornerErrorsNameTheCorner) {
+    WeeklyAverageParams p;
+    p.p1 = "14.3,50.0";
+    EXPECT_EQ(bad_parameter(p), "p2");  // p1 alone
+    p.p2 = "14.3";
+    EXPECT_EQ(bad_parameter(p), "p2");
+    p.p2 = "14.3,95";
+    EXPECT_EQ(bad_parameter(p), "p2");
+    p.p2 = "14.5,50.1";
+    p.p1 = "x,50";
+    EXPECT_EQ(bad_parameter(p), "p1");
+    p.p1 = "14.3,50.0";
+    p.bbox = "0,0,1,1";
+    EXPECT_EQ(bad_parameter(p), "p1");  // both forms at once
+}
+
 }  // namespace
 }  // namespace tripstream::query

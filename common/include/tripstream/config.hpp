@@ -46,8 +46,15 @@ struct ConsumerConfig {
 };
 
 struct ApiConfig {
+    std::string http_address = "0.0.0.0";
     int http_port = 8080;
     std::string api_key;
+    std::uint64_t upload_max_bytes = 1ull << 30;  // POST /v1/ingestions body limit
+    int db_pool_size = 8;                         // database connections for requests
+    std::string swagger_ui_dir;  // swagger-ui-dist files for /docs; empty = the source tree's
+    // Weekly averages: "index" (in-memory, the database answers until it is loaded) or
+    // "database" (always the database engine; no memory for trips).
+    std::string query_engine = "index";
 };
 
 struct Config {

@@ -10,7 +10,11 @@ namespace {
 
 constexpr const char* kCopyTrips =
     "COPY tripstream.trips (trip_time, job_seq, region_id, datasource_id, cluster_id, model_id,"
-    " origin, destination) FROM STDIN WITH (FORMAT binary)";
+    " origin, destination, batch_id) FROM STDIN WITH (FORMAT binary)";
+
+// Every trip row carries its batch's number (migration 0003): a follower that hears the
+// batch's notification fetches exactly its rows (query::LiveTripIndex).
+constexpr const char* kNextBatchId = "SELECT nextval('tripstream.trip_batch_seq')";
 
 // Aggregate deltas go through session temp tables (emptied at commit) and are then
 // upserted in key order, so that concurrent consumers lock aggregate rows in the same order
@@ -87,6 +91,9 @@ Arrays offset_arrays(const TripBatch& batch) {
 }  // namespace
 
 struct BatchWriter::Prepared {
+    // From tripstream.trip_batch_seq: a sequence value is never handed out twice, so a batch
+    // that is retried after a failure simply takes a new number.
+    int64_t batch_id = 0;
     std::set<int32_t> touched_jobs;
     // (job_seq, partition) -> (inserted, rejected by consumer)
     std::map<std::pair<int32_t, int32_t>, std::pair<int64_t, int64_t>> progress;
@@ -99,13 +106,14 @@ void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepar
     clusters_copy_.clear();
     rejected_copy_.clear();
     aggregates_.clear();
+    p.batch_id = std::stoll(db::first_value(conn.exec(kNextBatchId)));
     for (const BatchTrip& t : batch.trips()) {
         const Trip& trip = t.message.trip;
         const int32_t job = dims_.job_seq(conn, t.message.job_id);
         const int16_t region = dims_.region_id(conn, trip.region);
         const int16_t datasource = dims_.datasource_id(conn, trip.datasource);
         dims_.ensure_partition(conn, trip.time_us);
-        trips_copy_.begin_row(8);
+        trips_copy_.begin_row(9);
         trips_copy_.add_timestamptz(trip.time_us);
         trips_copy_.add_int32(job);
         trips_copy_.add_int16(region);
@@ -122,6 +130,7 @@ void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepar
         }
         trips_copy_.add_point_4326(trip.origin);
         trips_copy_.add_point_4326(trip.destination);
+        trips_copy_.add_int64(p.batch_id);
         aggregates_.add(region, trip, t.cluster_id);
         p.touched_jobs.insert(job);
         ++p.progress[{job, t.partition}].first;
@@ -276,6 +285,7 @@ WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
         result.rows_rejected = rejected_copy_.rows();
         result.aggregate_rows = cells_copy_.rows() + clusters_copy_.rows();
         const nlohmann::json note = {{"consumer", identity_.consumer_id},
+                                     {"batch_id", p.batch_id},
                                      {"trips", result.trips_inserted},
                                      {"rejected", result.rows_rejected},
                                      {"completed_jobs", result.completed_jobs}};

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 #include <stdexcept>
+#include <thread>
 
 namespace tripstream::db {
 namespace {
@@ -59,6 +60,19 @@ MigrationResult migrate(const std::string& database_url) {
         conn, "SELECT coalesce(max(version), 0) FROM public.tripstream_schema_migrations"));
     run_outside_transaction(conn, kUnlock);
     return result;
+}
+
+MigrationResult migrate_with_retry(const std::string& database_url, const Logger& log,
+                                   const std::atomic<bool>& stop, int attempts) {
+    for (int attempt = 1;; ++attempt) {
+        try {
+            return migrate(database_url);
+        } catch (const pqxx::broken_connection& e) {
+            if (attempt >= attempts || stop.load()) throw;
+            log.warn(cat("migration attempt ", attempt, " failed, retrying: ", e.what()));
+            std::this_thread::sleep_for(std::chrono::seconds(1));
+        }
+    }
 }
 
 }  // namespace tripstream::db

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <random>
 
+#include "tripstream/text/hex_digit.hpp"
+
 namespace tripstream {
 namespace {
 
@@ -27,13 +29,6 @@ T get(const char* p) {
 void put_short_string(std::string& out, const std::string& s) {
     out.push_back(static_cast<char>(static_cast<uint8_t>(s.size())));
     out.append(s);
-}
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 }  // namespace
@@ -118,8 +113,8 @@ bool parse_job_id(std::string_view text, JobId& id) {
             ++i;
             continue;
         }
-        const int hi = hex_value(text[i]);
-        const int lo = hex_value(text[i + 1]);
+        const int hi = hex_digit_value(text[i]);
+        const int lo = hex_digit_value(text[i + 1]);
         if (hi < 0 || lo < 0) return false;
         id[byte++] = static_cast<uint8_t>(hi << 4 | lo);
         i += 2;

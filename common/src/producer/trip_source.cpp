@@ -20,6 +20,11 @@ CsvTripSource::CsvTripSource(const std::string& path)
     read_header();
 }
 
+CsvTripSource::CsvTripSource(std::unique_ptr<ByteSource> bytes)
+    : bytes_(std::move(bytes)), reader_(*bytes_) {
+    read_header();
+}
+
 void CsvTripSource::read_header() {
     if (!reader_.next(record_)) throw HeaderError(bytes_->name() + ": empty input, no CSV header");
     try {

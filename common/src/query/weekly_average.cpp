@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "tripstream/query/week_series.hpp"
 #include "tripstream/query/weekly_average_sql.hpp"
 #include "tripstream/time/civil_time.hpp"
 
@@ -52,24 +53,15 @@ std::vector<int16_t> region_ids(db::PgConnection& conn, const WeeklyAverageReque
 // regions (index lookups on the aggregate's primary key, one per region).
 WeekSpan week_span(db::PgConnection& conn, const WeeklyAverageRequest& request,
                    const std::vector<int16_t>& regions) {
-    WeekSpan span;
-    if (!request.from_days || !request.to_days) {
+    return requested_weeks(request, [&]() -> std::optional<WeekSpan> {
         const auto r = conn.exec(
             "SELECT min(lo) - DATE '1970-01-01', max(hi) - DATE '1970-01-01'"
             " FROM unnest($1::smallint[]) AS g(id), LATERAL (SELECT min(week_start) AS lo,"
             " max(week_start) AS hi FROM tripstream.trip_cell_counts WHERE region_id = g.id) x",
             {db::int_array(regions)});
-        if (PQgetisnull(r.get(), 0, 0)) return span;  // no data: no weeks
-        span = {value(r, 0, 0), value(r, 0, 1)};
-    }
-    if (request.from_days) span.first_week = iso_week_start(*request.from_days);
-    if (request.to_days) span.last_week = iso_week_start(*request.to_days);
-    if ((span.last_week - span.first_week) / 7 + 1 > kMaxWeeks) {
-        throw RequestError(
-            {request.from_days ? "from" : "to",
-             "the range up to the data spans more than " + std::to_string(kMaxWeeks) + " weeks"});
-    }
-    return span;
+        if (PQgetisnull(r.get(), 0, 0)) return std::nullopt;
+        return WeekSpan{value(r, 0, 0), value(r, 0, 1)};
+    });
 }
 
 using WeekCounts = std::map<int64_t, int64_t>;
@@ -104,18 +96,14 @@ void add_boundary(db::PgConnection& conn, const CellQuery& q, const WeekCounts& 
         counts[value(r, i, 0)] += value(r, i, 1);
 }
 
-void fill_series(WeeklyAverageResult& result, WeekSpan span, const WeekCounts& counts) {
-    if (span.last_week < span.first_week) return;
+// The per-week counts of the span, dense.
+std::vector<int64_t> dense(WeekSpan span, const WeekCounts& counts) {
+    std::vector<int64_t> out;
     for (int64_t week = span.first_week; week <= span.last_week; week += 7) {
         const auto it = counts.find(week);
-        result.series.push_back({week, it == counts.end() ? 0 : it->second});
-        result.total_trips += result.series.back().trips;
+        out.push_back(it == counts.end() ? 0 : it->second);
     }
-    result.weeks = static_cast<int64_t>(result.series.size());
-    result.from_days = span.first_week;
-    result.to_days = span.last_week + 6;
-    result.weekly_average =
-        static_cast<double>(result.total_trips) / static_cast<double>(result.weeks);
+    return out;
 }
 
 }  // namespace
@@ -138,7 +126,7 @@ WeeklyAverageResult weekly_average(db::PgConnection& conn, const WeeklyAverageRe
         const auto boundary = add_aggregate(conn, q, counts, result.stats);
         if (q.box) add_boundary(conn, q, boundary, counts, result.stats);
     }
-    fill_series(result, q.weeks, counts);
+    fill_series(result, q.weeks, dense(q.weeks, counts));
     return result;
 }
 

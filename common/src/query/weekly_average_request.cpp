@@ -50,6 +50,19 @@ std::variant<GeoBox, std::string> parse_bbox(std::string_view text) {
     return GeoBox{v[0], v[1], v[2], v[3]};
 }
 
+// A corner "lon,lat" of the p1/p2 form, or the message explaining what is wrong with it.
+std::variant<GeoPoint, std::string> parse_corner(std::string_view text) {
+    const size_t comma = text.find(',');
+    if (comma == std::string_view::npos) return std::string("expected lon,lat");
+    const auto lon = parse_number(text.substr(0, comma));
+    const auto lat = parse_number(text.substr(comma + 1));
+    if (!lon) return std::string("longitude is not a number");
+    if (!lat) return std::string("latitude is not a number");
+    if (auto bad = check_range("longitude", *lon, 180.0)) return *bad;
+    if (auto bad = check_range("latitude", *lat, 90.0)) return *bad;
+    return GeoPoint{*lon, *lat};
+}
+
 ParameterError error(std::string parameter, std::string message) {
     return {std::move(parameter), std::move(message)};
 }
@@ -100,7 +113,21 @@ ParsedRequest parse_weekly_average_request(const WeeklyAverageParams& params) {
         if (auto* message = std::get_if<std::string>(&box)) return error("bbox", *message);
         r.bbox = std::get<GeoBox>(box);
     }
-    if (!r.region && !r.bbox) return error("region", "give region, bbox or both");
+    if (params.p1 || params.p2) {
+        if (params.bbox) return error("p1", "give either bbox or p1 and p2, not both");
+        if (!params.p1 || !params.p2) {
+            return error(params.p1 ? "p2" : "p1", "p1 and p2 (two opposite corners) go together");
+        }
+        auto a = parse_corner(*params.p1);
+        if (auto* message = std::get_if<std::string>(&a)) return error("p1", *message);
+        auto b = parse_corner(*params.p2);
+        if (auto* message = std::get_if<std::string>(&b)) return error("p2", *message);
+        const GeoPoint pa = std::get<GeoPoint>(a);
+        const GeoPoint pb = std::get<GeoPoint>(b);
+        r.bbox = GeoBox{std::min(pa.lon, pb.lon), std::min(pa.lat, pb.lat),
+                        std::max(pa.lon, pb.lon), std::max(pa.lat, pb.lat)};
+    }
+    if (!r.region && !r.bbox) return error("region", "give region, bbox (or p1 and p2) or both");
     if (auto e = parse_date(params.from, "from", r.from_days)) return *e;
     if (auto e = parse_date(params.to, "to", r.to_days)) return *e;
     if (auto e = check_range_order(r)) return *e;

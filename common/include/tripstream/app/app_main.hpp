@@ -9,6 +9,8 @@
 #include <functional>
 #include <optional>
 
+#include "tripstream/process/shutdown_signal.hpp"
+
 namespace tripstream {
 
 inline constexpr int kExitOk = 0;
@@ -24,5 +26,18 @@ int run_main(const char* program, const std::function<int()>& body);
 // (CLI11's own codes are folded into the documented 2).
 std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
                                       const std::function<void()>& check = {});
+
+// The whole main() of a long-running service (consumer, API): SIGINT/SIGTERM become a stop
+// request before any thread starts, `define` declares the options, `run` does the work.
+template <typename Options>
+int service_main(const char* program, int argc, char** argv, void (*define)(CLI::App&, Options&),
+                 int (*run)(const Options&, ShutdownSignal&)) {
+    ShutdownSignal shutdown;  // first: every later thread inherits the blocked signals
+    CLI::App app{program};
+    Options options;
+    define(app, options);
+    if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
+    return run_main(program, [&] { return run(options, shutdown); });
+}
 
 }  // namespace tripstream

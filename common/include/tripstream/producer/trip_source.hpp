@@ -38,6 +38,8 @@ class TripSource {
 class CsvTripSource final : public TripSource {
   public:
     explicit CsvTripSource(const std::string& path);
+    // Any byte stream (an HTTP request body); its size is unknown, so no pass fraction.
+    explicit CsvTripSource(std::unique_ptr<ByteSource> bytes);
     bool next(Trip& trip, SourceRow& row) override;
     bool rewind() override;
     std::string name() const override { return bytes_->name(); }

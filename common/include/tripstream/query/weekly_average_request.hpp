@@ -32,6 +32,9 @@ struct WeeklyAverageRequest {
 struct WeeklyAverageParams {
     std::optional<std::string> region;
     std::optional<std::string> bbox;  // "minLon,minLat,maxLon,maxLat"
+    // The original system's form of the box: two opposite corners "lon,lat", in any order.
+    std::optional<std::string> p1;
+    std::optional<std::string> p2;
     std::optional<std::string> from;  // "YYYY-MM-DD"
     std::optional<std::string> to;
     std::optional<std::string> match;

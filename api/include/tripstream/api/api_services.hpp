@@ -1,0 +1,40 @@
+// What the API's handlers need, gathered in one value that main() builds and tests fake
+// parts of: configuration, the database pool, the in-memory weekly-average index (when
+// loaded), the k-means model, the status hub, metrics. Handlers own none of it.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "tripstream/config.hpp"
+#include "tripstream/db/connection_pool.hpp"
+#include "tripstream/http/http_metrics.hpp"
+#include "tripstream/kmeans/kmeans_model.hpp"
+#include "tripstream/log.hpp"
+#include "tripstream/query/weekly_average.hpp"
+
+namespace tripstream::api {
+
+class StatusHub;
+
+// Answers from the in-memory index; nullopt while it is not loaded (the database answers).
+using FastWeeklyAverage =
+    std::function<std::optional<query::WeeklyAverageResult>(const query::WeeklyAverageRequest&)>;
+
+struct ApiServices {
+    Config config;
+    Logger log{"api", LogLevel::info};
+    db::ConnectionPool* pool = nullptr;
+    http::HttpMetrics* metrics = nullptr;
+    FastWeeklyAverage fast_weekly_average;             // may be empty
+    std::shared_ptr<const kmeans::KMeansModel> model;  // null: no MODEL_PATH
+    StatusHub* status = nullptr;
+    std::function<std::string()> extra_metrics;   // more Prometheus text (index, ingestion)
+    std::string swagger_ui_dir;                   // swagger-ui-dist files for /docs
+    const std::atomic<bool>* stopping = nullptr;  // set when the process is stopping
+};
+
+}  // namespace tripstream::api

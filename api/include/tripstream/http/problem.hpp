@@ -1,0 +1,19 @@
+// Error responses as RFC 9457 problem details (application/problem+json): status, title,
+// detail, and for request errors the parameter at fault, so a client can tell which input
+// to fix without parsing prose.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "tripstream/http/http_message.hpp"
+
+namespace tripstream::http {
+
+HttpResponse problem(int status, const std::string& detail,
+                     const std::optional<std::string>& parameter = std::nullopt);
+
+// The standard reason phrase ("Not Found"); "Unknown" for codes the API never sends.
+const char* reason_phrase(int status);
+
+}  // namespace tripstream::http

@@ -1,0 +1,114 @@
+// tripstream-api: the HTTP service for weekly averages, ingestion status (snapshots and
+// Server-Sent Events), CSV uploads and clusters. Wiring only: handlers are in api/src/api,
+// the server in api/src/http, the queries and status in tripstream_common.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "tripstream/api/api_routes.hpp"
+#include "tripstream/api/api_services.hpp"
+#include "tripstream/api/index_metrics.hpp"
+#include "tripstream/api/ingestion_metrics.hpp"
+#include "tripstream/api/status_hub.hpp"
+#include "tripstream/app/app_main.hpp"
+#include "tripstream/config.hpp"
+#include "tripstream/db/connection_pool.hpp"
+#include "tripstream/db/migrations.hpp"
+#include "tripstream/http/http_server.hpp"
+#include "tripstream/log.hpp"
+#include "tripstream/process/shutdown_signal.hpp"
+#include "tripstream/query/live_trip_index.hpp"
+
+namespace tripstream {
+namespace {
+
+struct Options {
+    std::string config_file;
+    std::optional<int> port;
+    std::string model_path;
+};
+
+void define(CLI::App& app, Options& o) {
+    app.description(
+        "Serves the tripstream HTTP API: exact weekly averages by region or bounding box,\n"
+        "the ingestion status (snapshots and Server-Sent Events pushed on every commit), CSV\n"
+        "uploads as ingestion jobs, and the k-means clusters. OpenAPI document at\n"
+        "/openapi.json, Swagger UI at /docs. Applies the schema migrations at start.\n"
+        "SIGTERM/SIGINT: stop accepting, finish requests in flight, end event streams.\n"
+        "Exit codes: 0 stopped cleanly, 1 failure, 2 bad usage or configuration.");
+    app.add_option("--config", o.config_file,
+                   "config file [env TRIPSTREAM_CONFIG, default ./config.yml]");
+    app.add_option("--port", o.port, "HTTP port, 0 for any free one [env HTTP_PORT]")
+        ->check(CLI::Range(0, 65535));
+    app.add_option("--model", o.model_path, "k-means model file for /v1/clusters [env MODEL_PATH]");
+}
+
+std::shared_ptr<const kmeans::KMeansModel> load_model(const Config& config, const Logger& log) {
+    if (config.consumer.model_path.empty()) {
+        log.warn("no k-means model (MODEL_PATH): /v1/clusters answers 503");
+        return nullptr;
+    }
+    auto model = std::make_shared<const kmeans::KMeansModel>(
+        kmeans::KMeansModel::load(config.consumer.model_path));
+    log.info(cat("k-means model ", model->version(), " from ", config.consumer.model_path));
+    return model;
+}
+
+int run(const Options& o, ShutdownSignal& shutdown) {
+    Config config = load_config(o.config_file);
+    if (o.port) config.api.http_port = *o.port;
+    if (!o.model_path.empty()) config.consumer.model_path = o.model_path;
+    const Logger log("api", config.log_level);
+    if (config.api.api_key.empty())
+        log.warn("API_KEY is not set: the /v1/ routes run WITHOUT authentication");
+
+    const auto migration = db::migrate_with_retry(config.database.url, log, shutdown.requested());
+    log.info(cat("schema at version ", migration.current_version));
+
+    db::ConnectionPool pool(config.database.url, "tripstream-api",
+                            static_cast<size_t>(config.api.db_pool_size));
+    http::HttpMetrics metrics;
+    api::StatusHub status(config, pool, log);
+
+    api::ApiServices services;
+    services.config = config;
+    services.log = log;
+    services.pool = &pool;
+    services.metrics = &metrics;
+    services.model = load_model(config, log);
+    services.status = &status;
+    std::unique_ptr<query::LiveTripIndex> index;
+    if (config.api.query_engine == "index") {
+        index = std::make_unique<query::LiveTripIndex>(config.database.url, log);
+        services.fast_weekly_average = [&index](const query::WeeklyAverageRequest& request) {
+            return index->weekly_average(request);
+        };
+    }
+    services.extra_metrics = [&status, &index] {
+        return api::ingestion_metrics(status) + (index ? api::index_metrics(index->stats()) : "");
+    };
+    services.swagger_ui_dir =
+        config.api.swagger_ui_dir.empty() ? TRIPSTREAM_SWAGGER_UI_DIR : config.api.swagger_ui_dir;
+    services.stopping = &shutdown.requested();
+
+    http::HttpServerOptions server_options;
+    server_options.address = config.api.http_address;
+    server_options.port = config.api.http_port;
+    http::HttpServer server(server_options, api::make_router(services), metrics, log);
+    status.start();
+    if (index) index->start();  // the database answers until the index is loaded
+    log.info(cat("listening on http://", config.api.http_address, ":", server.port(),
+                 " (docs at /docs)"));
+    server.run(shutdown.requested());
+    if (index) index->stop();
+    status.stop();
+    log.info("stopped");
+    return kExitOk;
+}
+
+}  // namespace
+}  // namespace tripstream
+
+int main(int argc, char** argv) {
+    return tripstream::service_main("tripstream-api", argc, argv, tripstream::define,
+                                    tripstream::run);
+}

@@ -1,0 +1,177 @@
+#include "tripstream/api/status_handlers.hpp"
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tripstream/api/status_hub.hpp"
+#include "tripstream/http/problem.hpp"
+#include "tripstream/status/status_changes.hpp"
+#include "tripstream/status/status_json.hpp"
+#include "tripstream/status/status_reader.hpp"
+
+namespace tripstream::api {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::chrono::seconds kKeepAlive{15};
+// At most 4 events per second per client, whatever the hub publishes.
+constexpr std::chrono::milliseconds kMinEventGap{250};
+// How often a waiting stream looks at the client and the server's stop flag.
+constexpr std::chrono::milliseconds kWakeEvery{500};
+
+http::HttpResponse database_unavailable(const ApiServices& services, const std::exception& e) {
+    services.log.warn(cat("ingestion status: database unavailable: ", e.what()));
+    return http::problem(503, "the database is unavailable; retry later");
+}
+
+// Paces one event stream: the 4-per-second limit, keep-alive comments and the checks that
+// end it. Each call of wait() returns when something may be sent, false when the stream ends.
+class StreamPacer {
+  public:
+    explicit StreamPacer(http::EventStream& stream) : stream_(stream) {}
+
+    bool live() { return !stream_.stopping() && !stream_.client_gone(); }
+
+    // Sleeps out the rest of the minimum gap since the last event.
+    bool before_event() {
+        while (Clock::now() - last_event_ < kMinEventGap) {
+            if (!live()) return false;
+            std::this_thread::sleep_for(kMinEventGap - (Clock::now() - last_event_));
+        }
+        return live();
+    }
+
+    bool send(std::string_view event, std::string_view data) {
+        last_event_ = last_write_ = Clock::now();
+        return stream_.send(event, data);
+    }
+
+    // Sends a keep-alive comment when the stream has been quiet for kKeepAlive.
+    bool keep_alive() {
+        if (Clock::now() - last_write_ < kKeepAlive) return true;
+        last_write_ = Clock::now();
+        return stream_.comment("keep-alive");
+    }
+
+    // How long the caller may block before it must call keep_alive() or live() again.
+    std::chrono::milliseconds wait_budget() const {
+        const auto until_keep_alive = std::chrono::duration_cast<std::chrono::milliseconds>(
+            kKeepAlive - (Clock::now() - last_write_));
+        return std::clamp(until_keep_alive, std::chrono::milliseconds(1), kWakeEvery);
+    }
+
+  private:
+    http::EventStream& stream_;
+    Clock::time_point last_event_{};
+    Clock::time_point last_write_ = Clock::now();
+};
+
+// Waits for the hub's next snapshot after `seen`; null when the stream should end.
+std::shared_ptr<const StatusSnapshot> next_snapshot(const StatusHub& hub, StreamPacer& pacer,
+                                                    uint64_t seen) {
+    while (pacer.live() && !hub.stopped()) {
+        auto snapshot = hub.wait_newer(seen, pacer.wait_budget());
+        if (snapshot && snapshot->version > seen) return snapshot;
+        if (!pacer.keep_alive()) return nullptr;
+    }
+    return nullptr;
+}
+
+bool is_final(status::JobState state) {
+    return state == status::JobState::completed || state == status::JobState::failed;
+}
+
+// One job as a one-job status, so status_changed() decides what is news for it too.
+status::IngestionStatus only_job(const status::JobStatus& job) {
+    status::IngestionStatus s;
+    s.jobs.push_back(job);
+    return s;
+}
+
+}  // namespace
+
+http::HttpResponse ingestion_status(const ApiServices& services, const http::HttpRequest&) {
+    try {
+        const auto now = services.status->read_now(std::nullopt);
+        return http::HttpResponse::json(200, status::to_json(now).dump());
+    } catch (const std::exception& e) {
+        return database_unavailable(services, e);
+    }
+}
+
+http::HttpResponse job_status(const ApiServices& services, const http::HttpRequest& request) {
+    const std::string& id = request.path_params.at("id");
+    try {
+        const auto now = services.status->read_now(id);
+        return http::HttpResponse::json(200, status::to_json(now.jobs.at(0)).dump());
+    } catch (const status::JobNotFound&) {
+        return http::problem(404, "no ingestion job with id '" + id + "'", "id");
+    } catch (const std::exception& e) {
+        return database_unavailable(services, e);
+    }
+}
+
+// Events: `status` (the whole status, as GET /v1/ingestion/status) on every change, and one
+// `completed` (the job, as GET /v1/ingestions/{id}) per job that completes while connected.
+http::HttpResponse ingestion_events(const ApiServices& services, http::HttpExchange& exchange) {
+    StatusHub& hub = *services.status;
+    http::EventStream& stream = exchange.start_event_stream();
+    StreamPacer pacer(stream);
+    std::shared_ptr<const StatusSnapshot> last;
+    uint64_t seen = 0;
+    while (auto snapshot = next_snapshot(hub, pacer, seen)) {
+        if (!pacer.before_event()) break;
+        snapshot = hub.latest();  // the newest after the pause, not the one that woke us
+        if (!pacer.send("status", snapshot->json)) break;
+        if (last) {
+            for (const auto& job : status::newly_completed_jobs(last->status, snapshot->status))
+                if (!pacer.send("completed", status::to_json(job).dump())) return {};
+        }
+        last = snapshot;
+        seen = snapshot->version;
+    }
+    return {};
+}
+
+// Events: `status` (the job) whenever it changes, then `completed` or `failed` and the end.
+http::HttpResponse job_events(const ApiServices& services, http::HttpExchange& exchange) {
+    StatusHub& hub = *services.status;
+    const std::string& id = exchange.request().path_params.at("id");
+    status::JobStatus job;
+    try {
+        job = hub.read_now(id).jobs.at(0);
+    } catch (const status::JobNotFound&) {
+        return http::problem(404, "no ingestion job with id '" + id + "'", "id");
+    } catch (const std::exception& e) {
+        return database_unavailable(services, e);
+    }
+    http::EventStream& stream = exchange.start_event_stream();
+    StreamPacer pacer(stream);
+    uint64_t seen = hub.latest() ? hub.latest()->version : 0;
+    std::optional<status::JobStatus> sent;
+    while (true) {
+        if (!sent || status::status_changed(only_job(*sent), only_job(job))) {
+            if (!pacer.before_event()) break;
+            const std::string json = status::to_json(job).dump();
+            if (!pacer.send("status", json)) break;
+            sent = job;
+            if (is_final(job.state)) {
+                pacer.send(status::to_string(job.state), json);
+                break;
+            }
+        }
+        const auto snapshot = next_snapshot(hub, pacer, seen);
+        if (!snapshot) break;
+        seen = snapshot->version;
+        try {
+            job = hub.read_now(id).jobs.at(0);
+        } catch (const std::exception& e) {
+            // A database hiccup ends nothing: the next snapshot tries again.
+            services.log.debug(cat("job events ", id, ": ", e.what()));
+        }
+    }
+    return {};
+}
+
+}  // namespace tripstream::api

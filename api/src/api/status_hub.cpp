@@ -1,0 +1,142 @@
+#include "tripstream/api/status_hub.hpp"
+
+#include <poll.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tripstream/status/status_changes.hpp"
+#include "tripstream/status/status_json.hpp"
+
+namespace tripstream::api {
+
+StatusHub::StatusHub(const Config& config, db::ConnectionPool& pool, Logger log,
+                     StatusHubOptions options)
+    : config_(config), pool_(pool), log_(std::move(log)), options_(options) {}
+
+StatusHub::~StatusHub() {
+    stop();
+}
+
+void StatusHub::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void StatusHub::stop() {
+    stop_ = true;
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+status::StatusScope StatusHub::scope(const std::optional<std::string>& job_id) {
+    status::StatusScope s;
+    s.consumer_group = config_.consumer.group_id;
+    s.job_id = job_id;
+    std::lock_guard lock(admin_mutex_);
+    for (const std::string& topic :
+         {config_.kafka.topic, config_.kafka.dead_letter_topic, config_.kafka.jobs_topic}) {
+        status::TopicEndOffsets t{topic, std::nullopt};
+        try {
+            if (!admin_)
+                admin_ = std::make_unique<kafka::KafkaAdmin>(config_.kafka.bootstrap_servers);
+            t.end_offsets = admin_->end_offsets(topic, std::chrono::seconds(2));
+        } catch (const std::exception& e) {
+            // The status is still worth reporting without lag; the reader marks it unknown.
+            log_.debug(cat("status: end offsets of ", topic, " unknown: ", e.what()));
+        }
+        s.topics.push_back(std::move(t));
+    }
+    return s;
+}
+
+status::IngestionStatus StatusHub::read_now(const std::optional<std::string>& job_id) {
+    const status::StatusScope s = scope(job_id);
+    auto conn = pool_.acquire();
+    return status::read_ingestion_status(*conn, s);
+}
+
+std::shared_ptr<const StatusSnapshot> StatusHub::latest() const {
+    std::lock_guard lock(mutex_);
+    return latest_;
+}
+
+std::shared_ptr<const StatusSnapshot> StatusHub::wait_newer(
+    uint64_t seen, std::chrono::milliseconds timeout) const {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, timeout,
+                      [&] { return stop_.load() || (latest_ && latest_->version > seen); });
+    return latest_;
+}
+
+void StatusHub::refresh() {
+    status::IngestionStatus now;
+    try {
+        now = read_now(std::nullopt);
+    } catch (const std::exception& e) {
+        log_.debug(cat("status refresh failed: ", e.what()));
+        return;
+    }
+    std::lock_guard lock(mutex_);
+    if (latest_ && !status::status_changed(latest_->status, now)) return;
+    auto next = std::make_shared<StatusSnapshot>();
+    next->version = latest_ ? latest_->version + 1 : 1;
+    next->json = status::to_json(now).dump();
+    next->status = std::move(now);
+    latest_ = std::move(next);
+    changed_.notify_all();
+}
+
+bool StatusHub::listen(std::unique_ptr<db::PgConnection>& conn) {
+    try {
+        conn = std::make_unique<db::PgConnection>(config_.database.url, "tripstream-api-status");
+        conn->exec("LISTEN tripstream_status");
+        return true;
+    } catch (const db::PgError& e) {
+        conn.reset();
+        log_.debug(cat("status: cannot LISTEN yet: ", e.what()));
+        return false;
+    }
+}
+
+// True when a notification arrived (all pending ones are consumed); false on timeout.
+bool StatusHub::wait_for_notification(db::PgConnection& conn, std::chrono::milliseconds timeout) {
+    pollfd p{PQsocket(conn.get()), POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    if (PQconsumeInput(conn.get()) == 0) return false;  // connection lost: healthy() says so
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn.get())) {
+        PQfreemem(n);
+        any = true;
+        ++notifications_;
+    }
+    return any;
+}
+
+void StatusHub::run() {
+    std::unique_ptr<db::PgConnection> conn;
+    auto last_refresh = std::chrono::steady_clock::time_point{};
+    bool dirty = true;
+    while (!stop_.load()) {
+        if (!conn || !conn->healthy()) {
+            if (!listen(conn)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+                continue;
+            }
+            dirty = true;  // whatever happened while we were away
+        }
+        const auto now = std::chrono::steady_clock::now();
+        const auto snapshot = latest();
+        const bool busy = snapshot && snapshot->status.state == status::IngestionState::ingesting;
+        const auto periodic = busy ? options_.busy_refresh : options_.idle_refresh;
+        if ((dirty && now - last_refresh >= options_.min_interval) ||
+            now - last_refresh >= periodic) {
+            refresh();
+            last_refresh = std::chrono::steady_clock::now();
+            dirty = false;
+        }
+        // Wake for a notification, for the end of the rate-limit window, or to look at stop_.
+        const auto wait = dirty ? options_.min_interval : std::chrono::milliseconds(200);
+        if (wait_for_notification(*conn, wait)) dirty = true;
+    }
+}
+
+}  // namespace tripstream::api

@@ -1,0 +1,49 @@
+#include "tripstream/http/http_metrics.hpp"
+
+#include <sstream>
+
+namespace tripstream::http {
+
+void HttpMetrics::record(const std::string& route, const std::string& method, int status,
+                         std::chrono::duration<double> latency) {
+    const double seconds = latency.count();
+    std::lock_guard lock(mutex_);
+    Series& s = series_[{route, method}];
+    ++s.by_status[status];
+    ++s.count;
+    s.sum += seconds;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+        if (seconds <= kBuckets[i]) ++s.buckets[i];  // cumulative, as Prometheus expects
+    }
+}
+
+std::string HttpMetrics::render() const {
+    std::ostringstream out;
+    std::lock_guard lock(mutex_);
+    out << "# HELP tripstream_http_requests_total HTTP requests by route, method and status.\n"
+           "# TYPE tripstream_http_requests_total counter\n";
+    for (const auto& [key, s] : series_) {
+        for (const auto& [status, n] : s.by_status) {
+            out << "tripstream_http_requests_total{route=\"" << key.first << "\",method=\""
+                << key.second << "\",status=\"" << status << "\"} " << n << "\n";
+        }
+    }
+    out << "# HELP tripstream_http_request_duration_seconds Time from the request's header to "
+           "the end of its response (event streams: until the stream ends).\n"
+           "# TYPE tripstream_http_request_duration_seconds histogram\n";
+    for (const auto& [key, s] : series_) {
+        const std::string labels = "route=\"" + key.first + "\",method=\"" + key.second + "\"";
+        for (size_t i = 0; i < kBuckets.size(); ++i) {
+            out << "tripstream_http_request_duration_seconds_bucket{" << labels << ",le=\""
+                << kBuckets[i] << "\"} " << s.buckets[i] << "\n";
+        }
+        out << "tripstream_http_request_duration_seconds_bucket{" << labels << ",le=\"+Inf\"} "
+            << s.count << "\n";
+        out << "tripstream_http_request_duration_seconds_sum{" << labels << "} " << s.sum << "\n";
+        out << "tripstream_http_request_duration_seconds_count{" << labels << "} " << s.count
+            << "\n";
+    }
+    return out.str();
+}
+
+}  // namespace tripstream::http

@@ -1,0 +1,54 @@
+#include "tripstream/http/problem.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace tripstream::http {
+
+const char* reason_phrase(int status) {
+    switch (status) {
+        case 200:
+            return "OK";
+        case 202:
+            return "Accepted";
+        case 204:
+            return "No Content";
+        case 301:
+            return "Moved Permanently";
+        case 400:
+            return "Bad Request";
+        case 401:
+            return "Unauthorized";
+        case 404:
+            return "Not Found";
+        case 405:
+            return "Method Not Allowed";
+        case 408:
+            return "Request Timeout";
+        case 411:
+            return "Length Required";
+        case 413:
+            return "Content Too Large";
+        case 415:
+            return "Unsupported Media Type";
+        case 431:
+            return "Request Header Fields Too Large";
+        case 500:
+            return "Internal Server Error";
+        case 503:
+            return "Service Unavailable";
+        default:
+            return "Unknown";
+    }
+}
+
+HttpResponse problem(int status, const std::string& detail,
+                     const std::optional<std::string>& parameter) {
+    nlohmann::json body = {{"type", "about:blank"},
+                           {"status", status},
+                           {"title", reason_phrase(status)},
+                           {"detail", detail}};
+    if (parameter) body["parameter"] = *parameter;
+    return HttpResponse{status, "application/problem+json", body.dump(), {}};
+}
+
+}  // namespace tripstream::http
