@@ -4,7 +4,10 @@
 // Every index answer is checked against the database engine's (exactness on real data).
 //
 //   tripstream-query-bench --database-url URL --trips 10000000 [--runs 200] [--db-runs 3]
-//                          [--keep] [--reuse]
+//                          [--keep] [--reuse] [--database-name NAME] [--fill-only]
+//
+// --fill-only creates and fills the database (kept) and exits: benchmarks/api/run uses it to
+// give the real API a database of consumer-shaped rows.
 #include <time.h>
 
 #include <CLI/CLI.hpp>
@@ -198,6 +201,8 @@ int main(int argc, char** argv) {
     bool keep = false;
     bool reuse = false;
     std::string only;
+    std::string database_name;
+    bool fill_only = false;
     app.add_option("--database-url", url, "server to create the benchmark database on")->required();
     app.add_option("--trips", trips, "generated trips");
     app.add_option("--runs", runs, "index runs per request class");
@@ -206,9 +211,15 @@ int main(int argc, char** argv) {
     app.add_flag("--keep", keep, "keep the database afterwards");
     app.add_flag("--reuse", reuse, "use the database if a previous --keep left it");
     app.add_option("--only", only, "run only the request classes whose name contains this");
+    app.add_option("--database-name", database_name,
+                   "benchmark database [default tripstream_query_bench_TRIPS]");
+    app.add_flag("--fill-only", fill_only,
+                 "create and fill the database (or keep it with --reuse), then exit");
     CLI11_PARSE(app, argc, argv);
     const Logger log("query-bench", LogLevel::info);
-    const std::string name = "tripstream_query_bench_" + std::to_string(trips);
+    const std::string name = database_name.empty()
+                                 ? "tripstream_query_bench_" + std::to_string(trips)
+                                 : database_name;
     const std::string bench_url = with_database(url, name);
     {
         db::PgConnection admin(url, "tripstream-query-bench");
@@ -224,6 +235,7 @@ int main(int argc, char** argv) {
             fill(conn, trips, log);
         }
     }
+    if (fill_only) return 0;
     db::PgConnection conn(bench_url, "tripstream-query-bench");
     const auto size = db::first_value(
         conn.exec("SELECT sum(pg_total_relation_size(c.oid)) FROM pg_inherits i JOIN pg_class c"
