@@ -217,9 +217,8 @@ int main(int argc, char** argv) {
                  "create and fill the database (or keep it with --reuse), then exit");
     CLI11_PARSE(app, argc, argv);
     const Logger log("query-bench", LogLevel::info);
-    const std::string name = database_name.empty()
-                                 ? "tripstream_query_bench_" + std::to_string(trips)
-                                 : database_name;
+    const std::string name =
+        database_name.empty() ? "tripstream_query_bench_" + std::to_string(trips) : database_name;
     const std::string bench_url = with_database(url, name);
     {
         db::PgConnection admin(url, "tripstream-query-bench");

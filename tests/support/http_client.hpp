@@ -23,8 +23,8 @@ struct HttpResult {
 struct HttpCall {
     std::string method = "GET";
     std::string target;
-    std::map<std::string, std::string> headers;
-    std::string body;
+    std::map<std::string, std::string> headers = {};
+    std::string body = {};
 };
 
 // Sends `call` to 127.0.0.1:port and reads the whole response. Throws std::runtime_error.

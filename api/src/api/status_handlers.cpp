@@ -125,8 +125,10 @@ http::HttpResponse ingestion_events(const ApiServices& services, http::HttpExcha
         snapshot = hub.latest();  // the newest after the pause, not the one that woke us
         if (!pacer.send("status", snapshot->json)) break;
         if (last) {
-            for (const auto& job : status::newly_completed_jobs(last->status, snapshot->status))
-                if (!pacer.send("completed", status::to_json(job).dump())) return {};
+            for (const auto& job : status::newly_completed_jobs(last->status, snapshot->status)) {
+                if (!pacer.before_event() || !pacer.send("completed", status::to_json(job).dump()))
+                    return {};
+            }
         }
         last = snapshot;
         seen = snapshot->version;
@@ -157,7 +159,7 @@ http::HttpResponse job_events(const ApiServices& services, http::HttpExchange& e
             if (!pacer.send("status", json)) break;
             sent = job;
             if (is_final(job.state)) {
-                pacer.send(status::to_string(job.state), json);
+                if (pacer.before_event()) pacer.send(status::to_string(job.state), json);
                 break;
             }
         }

@@ -21,10 +21,12 @@ std::optional<Match> parse_match(std::string_view text);
 std::string_view match_name(Match match);
 
 struct WeeklyAverageRequest {
-    std::optional<std::string> region;  // region name
-    std::optional<GeoBox> bbox;         // edges included
-    std::optional<int64_t> from_days;   // days since the epoch; widened to its ISO week
-    std::optional<int64_t> to_days;     // inclusive; widened to its ISO week
+    // Default member initializers let callers name only the fields they set
+    // ({.region = "Prague"}) without -Wmissing-field-initializers.
+    std::optional<std::string> region = std::nullopt;  // region name
+    std::optional<GeoBox> bbox = std::nullopt;         // edges included
+    std::optional<int64_t> from_days = std::nullopt;   // days since the epoch; its ISO week
+    std::optional<int64_t> to_days = std::nullopt;     // inclusive; widened to its ISO week
     Match match = Match::both;
 };
 
