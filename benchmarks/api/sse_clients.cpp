@@ -3,7 +3,7 @@
 // each gets "HTTP/1.1 200" and then its first "event: status", holds them all for the given
 // time, and counts the events each one receives. Prints one JSON line on stdout:
 //
-//   {"clients":1000,"connected":1000,"failed":0,"closed_early":0,"events":5012,
+//   {"clients":1000,"connected":1000,"failed":0,"closed_early":0,"events":5012,"bytes":..,
 //    "events_min":5,"events_median":5,"events_max":6,"clients_with_later_events":1000,
 //    "first_event_ms_p50":..,"first_event_ms_p99":..,"first_event_ms_max":..,"all_connected_s":..}
 //
@@ -47,6 +47,7 @@ struct Client {
     Clock::time_point started;
     double first_event_ms = -1;
     int events = 0;
+    long bytes = 0;  // after the response header
     std::string failure;
 };
 
@@ -88,6 +89,7 @@ void on_readable(Client& c, Clock::time_point now) {
         const ssize_t n = ::recv(c.fd, buf, sizeof buf, 0);
         if (n > 0) {
             c.in.append(buf, static_cast<size_t>(n));
+            c.bytes += n;
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
@@ -273,6 +275,7 @@ int main(int argc, char** argv) {
 
     int connected = 0, failed = 0, closed_early = 0, later = 0;
     long total = 0;
+    long bytes = 0;
     std::vector<double> counts;
     std::vector<double> first_ms;
     std::string first_failure;
@@ -289,16 +292,18 @@ int main(int argc, char** argv) {
             if (first_failure.empty())
                 first_failure = c.failure.empty() ? "no first event" : c.failure;
         }
+        bytes += c.bytes;
         if (c.fd >= 0) ::close(c.fd);
     }
     for (char& ch : first_failure)
         if (ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20) ch = ' ';
     std::printf(
         "{\"clients\":%d,\"connected\":%d,\"failed\":%d,\"closed_early\":%d,\"events\":%ld,"
+        "\"bytes\":%ld,"
         "\"events_min\":%.0f,\"events_median\":%.0f,\"events_max\":%.0f,"
         "\"clients_with_later_events\":%d,\"first_event_ms_p50\":%.1f,\"first_event_ms_p99\":%.1f,"
         "\"first_event_ms_max\":%.1f,\"all_connected_s\":%.2f,\"first_failure\":\"%s\"}\n",
-        clients, connected, failed, closed_early, total, percentile(counts, 0),
+        clients, connected, failed, closed_early, total, bytes, percentile(counts, 0),
         percentile(counts, 0.5), percentile(counts, 1), later, percentile(first_ms, 0.5),
         percentile(first_ms, 0.99), percentile(first_ms, 1), all_connected_s,
         first_failure.c_str());

@@ -63,10 +63,10 @@ TEST(ConsumerModel, AssignsClustersAndRecordsTheModelVersion) {
     pqxx::connection conn(config.database.url);
     pqxx::work tx(conn);
     const auto r = tx.exec_params1(
-        "SELECT count(*) FILTER (WHERE rg.name <> 'Atlantis' AND t.cluster_id IS NOT NULL"
+        "SELECT count(*) FILTER (WHERE rg.name <> 'Atlantis' AND t.cluster_id >= 0"
         "                          AND m.version = $2),"
-        "       count(*) FILTER (WHERE rg.name = 'Atlantis' AND t.cluster_id IS NULL"
-        "                          AND t.model_id IS NULL),"
+        "       count(*) FILTER (WHERE rg.name = 'Atlantis' AND t.cluster_id = -1"
+        "                          AND t.model_id = 0),"
         "       count(*), count(DISTINCT t.cluster_id)"
         "  FROM tripstream.trips t JOIN tripstream.ingestion_jobs j USING (job_seq)"
         "  JOIN tripstream.regions rg USING (region_id)"

@@ -118,16 +118,12 @@ void BatchWriter::prepare(db::PgConnection& conn, const TripBatch& batch, Prepar
         trips_copy_.add_int32(job);
         trips_copy_.add_int16(region);
         trips_copy_.add_int16(datasource);
-        if (t.cluster_id >= 0) {
-            trips_copy_.add_int16(t.cluster_id);
-        } else {
-            trips_copy_.add_null();
-        }
-        if (identity_.model_id >= 0 && t.cluster_id >= 0) {
-            trips_copy_.add_int16(identity_.model_id);
-        } else {
-            trips_copy_.add_null();
-        }
+        // Unassigned (no model, or the model lacks the region): cluster -1 and model 0, never
+        // NULL. A row without NULLs has no null bitmap; with nine columns the bitmap would
+        // push the tuple header from 24 to 32 bytes (docs/data-model.md).
+        const bool assigned = identity_.model_id >= 0 && t.cluster_id >= 0;
+        trips_copy_.add_int16(assigned ? t.cluster_id : kUnassignedCluster);
+        trips_copy_.add_int16(assigned ? static_cast<int16_t>(identity_.model_id) : kNoModel);
         trips_copy_.add_point_4326(trip.origin);
         trips_copy_.add_point_4326(trip.destination);
         trips_copy_.add_int64(p.batch_id);

@@ -37,6 +37,11 @@ struct WriteResult {
     std::vector<std::string> completed_jobs;
 };
 
+// What a trip row holds when no cluster was assigned (no model loaded, or the model lacks the
+// trip's region). Rows written before migration 0003 hold NULL for both instead.
+inline constexpr int16_t kUnassignedCluster = -1;
+inline constexpr int16_t kNoModel = 0;  // models.model_id starts at 1
+
 struct WriterIdentity {
     std::string consumer_group;
     std::string consumer_id;
