@@ -27,11 +27,8 @@ void StatusHub::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
-status::StatusScope StatusHub::scope(const std::optional<std::string>& job_id) {
-    status::StatusScope s;
-    s.consumer_group = config_.consumer.group_id;
-    s.job_id = job_id;
-    std::lock_guard lock(admin_mutex_);
+std::vector<status::TopicEndOffsets> StatusHub::read_end_offsets() {
+    std::vector<status::TopicEndOffsets> topics;
     for (const std::string& topic :
          {config_.kafka.topic, config_.kafka.dead_letter_topic, config_.kafka.jobs_topic}) {
         status::TopicEndOffsets t{topic, std::nullopt};
@@ -43,8 +40,24 @@ status::StatusScope StatusHub::scope(const std::optional<std::string>& job_id) {
             // The status is still worth reporting without lag; the reader marks it unknown.
             log_.debug(cat("status: end offsets of ", topic, " unknown: ", e.what()));
         }
-        s.topics.push_back(std::move(t));
+        topics.push_back(std::move(t));
     }
+    return topics;
+}
+
+status::StatusScope StatusHub::scope(const std::optional<std::string>& job_id) {
+    status::StatusScope s;
+    s.consumer_group = config_.consumer.group_id;
+    s.job_id = job_id;
+    std::lock_guard lock(admin_mutex_);
+    // Every status read needs Kafka's end offsets; many readers within half a second share
+    // one round trip (status requests and per-job streams would otherwise each pay it).
+    const auto now = std::chrono::steady_clock::now();
+    if (!end_offsets_ || now - end_offsets_at_ > kEndOffsetsMaxAge) {
+        end_offsets_ = read_end_offsets();
+        end_offsets_at_ = std::chrono::steady_clock::now();
+    }
+    s.topics = *end_offsets_;
     return s;
 }
 

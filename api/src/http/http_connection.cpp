@@ -1,6 +1,7 @@
 #include "tripstream/http/http_connection.hpp"
 
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -213,7 +214,8 @@ void serve_connection(TcpSocket& socket, ConnectionContext context) {
         const Route* route = target ? match.route : nullptr;
         request.route = route != nullptr ? route->pattern : "unmatched";
         request.path_params = match.params;
-        const bool expects_continue = request.header("Expect").value_or("") == "100-continue";
+        const bool expects_continue =
+            beast::iequals(request.header("Expect").value_or(""), "100-continue");
         StreamedBody body(socket, buffer, parser, route != nullptr ? route->body_limit : 0,
                           expects_continue);
         ConnectionExchange exchange(std::move(request), body, socket, context.stopping);

@@ -1,14 +1,29 @@
 #include "tripstream/http/http_metrics.hpp"
 
+#include <array>
 #include <sstream>
+#include <string_view>
 
 namespace tripstream::http {
+namespace {
+
+// Clients choose the method token freely; an unknown one becomes "OTHER" so that no client
+// can grow the number of series.
+std::string method_label(const std::string& method) {
+    static constexpr std::array<std::string_view, 7> kKnown = {"GET",    "HEAD",  "POST",   "PUT",
+                                                               "DELETE", "PATCH", "OPTIONS"};
+    for (const auto known : kKnown)
+        if (method == known) return method;
+    return "OTHER";
+}
+
+}  // namespace
 
 void HttpMetrics::record(const std::string& route, const std::string& method, int status,
                          std::chrono::duration<double> latency) {
     const double seconds = latency.count();
     std::lock_guard lock(mutex_);
-    Series& s = series_[{route, method}];
+    Series& s = series_[{route, method_label(method)}];
     ++s.by_status[status];
     ++s.count;
     s.sum += seconds;

@@ -57,6 +57,14 @@ int listen_on(const std::string& address, int port, int& bound_port) {
     return fd;
 }
 
+// The whole 503 a refused connection gets, written without a parser or a thread.
+std::string busy_response() {
+    const HttpResponse busy = problem(503, "too many connections; retry later");
+    return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + busy.content_type +
+           "\r\nContent-Length: " + std::to_string(busy.body.size()) +
+           "\r\nConnection: close\r\n\r\n" + busy.body;
+}
+
 }  // namespace
 
 HttpServer::HttpServer(HttpServerOptions options, Router router, HttpMetrics& metrics, Logger log)
@@ -88,6 +96,9 @@ void HttpServer::run(const std::atomic<bool>& stop) {
         if (fd < 0) {
             if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) {
                 log_.warn(cat("accept failed: ", std::strerror(errno)));
+                // Out of descriptors or memory: the listener stays readable, so back off
+                // instead of spinning until a connection ends.
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
             }
             continue;
         }
@@ -103,19 +114,22 @@ void HttpServer::accept_one(int fd) {
     auto connection = std::make_unique<Connection>(fd, options_.idle_timeout);
     std::lock_guard lock(mutex_);
     if (connections_.size() >= options_.max_connections) {
-        const HttpResponse busy = problem(503, "too many connections; retry later");
-        connection->socket.write_all(
-            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + busy.content_type +
-            "\r\nContent-Length: " + std::to_string(busy.body.size()) +
-            "\r\nConnection: close\r\n\r\n" + busy.body);
+        connection->socket.write_all(busy_response());
         return;
     }
     Connection& c = *connection;
+    try {
+        c.thread = std::thread([this, &c] {
+            serve(c);
+            c.finished = true;
+        });
+    } catch (const std::system_error& e) {
+        // Out of threads (a pids limit): refuse this client, keep serving the others.
+        log_.warn(cat("cannot start a connection thread: ", e.what()));
+        connection->socket.write_all(busy_response());
+        return;
+    }
     connections_.push_back(std::move(connection));
-    c.thread = std::thread([this, &c] {
-        serve(c);
-        c.finished = true;
-    });
 }
 
 void HttpServer::serve(Connection& connection) {
@@ -126,6 +140,10 @@ void HttpServer::serve(Connection& connection) {
         log_.warn(cat("connection from ", connection.socket.peer(), " ended: ", e.what()));
     }
     connection.socket.shutdown_write();  // the descriptor closes when the thread is reaped
+    // Stopping: clients have had their answers; do not hold the exit for them.
+    connection.socket.drain(
+        stopping_.load() ? std::chrono::milliseconds(100) : std::chrono::milliseconds(2000),
+        4 << 20);
 }
 
 void HttpServer::reap_finished() {

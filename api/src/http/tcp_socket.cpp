@@ -118,6 +118,22 @@ void TcpSocket::shutdown_write() {
     ::shutdown(fd_, SHUT_WR);
 }
 
+void TcpSocket::drain(std::chrono::milliseconds timeout, size_t limit) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char block[16384];
+    size_t drained = 0;
+    while (drained < limit) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return;
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return;
+        const ssize_t n = ::recv(fd_, block, sizeof block, MSG_DONTWAIT);
+        if (n <= 0) return;  // the client closed (or the socket failed): done
+        drained += static_cast<size_t>(n);
+    }
+}
+
 void TcpSocket::shutdown() {
     ::shutdown(fd_, SHUT_RDWR);
 }

@@ -104,9 +104,13 @@ std::map<int16_t, std::shared_ptr<const RegionTrips>> build_regions(
     };
     const size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1,
                                               std::max<size_t>(work.size(), 1));
-    std::vector<std::thread> pool;
-    for (size_t i = 1; i < threads; ++i)
-        pool.emplace_back(worker);
+    std::vector<std::jthread> pool;  // joins on every path, also if a later start fails
+    try {
+        for (size_t i = 1; i < threads; ++i)
+            pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+        // No more threads to be had: the ones running and this one share the work.
+    }
     worker();
     for (auto& t : pool)
         t.join();

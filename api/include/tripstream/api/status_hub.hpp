@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "tripstream/config.hpp"
 #include "tripstream/db/connection_pool.hpp"
@@ -69,13 +70,17 @@ class StatusHub {
     bool wait_for_notification(db::PgConnection& conn, std::chrono::milliseconds timeout);
     void refresh();
     status::StatusScope scope(const std::optional<std::string>& job_id);
+    std::vector<status::TopicEndOffsets> read_end_offsets();  // with admin_mutex_ held
 
     Config config_;
     db::ConnectionPool& pool_;
     Logger log_;
     StatusHubOptions options_;
+    static constexpr std::chrono::milliseconds kEndOffsetsMaxAge{500};
     std::unique_ptr<kafka::KafkaAdmin> admin_;
-    std::mutex admin_mutex_;
+    std::mutex admin_mutex_;  // guards admin_ and the cached end offsets
+    std::optional<std::vector<status::TopicEndOffsets>> end_offsets_;
+    std::chrono::steady_clock::time_point end_offsets_at_;
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> notifications_{0};
     mutable std::mutex mutex_;

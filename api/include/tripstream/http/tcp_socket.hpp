@@ -68,6 +68,10 @@ class TcpSocket {
     // Sends FIN after what was written: the client sees the end of the response at once,
     // while unread request bytes cannot yet turn the close into a reset.
     void shutdown_write();
+    // After shutdown_write(): reads and discards what the client still sends, until it
+    // closes, `limit` bytes or `timeout`. Closing a socket with unread bytes sends a reset,
+    // which can destroy a response the client has not read yet (a 413 during an upload).
+    void drain(std::chrono::milliseconds timeout, size_t limit);
     // Whether the peer has closed (or sent more data): a non-blocking check for streams that
     // only write, so that they notice a client that went away between events.
     bool peer_closed();
