@@ -23,9 +23,19 @@ bool PgError::retryable() const {
 }
 
 PgConnection::PgConnection(const std::string& url, const std::string& application) {
-    const char* keys[] = {"dbname", "application_name", "connect_timeout", nullptr};
-    const char* values[] = {url.c_str(), application.c_str(), "10", nullptr};
-    // expand_dbname=1: the URL's own settings win over nothing, and application_name is ours.
+    // TCP keepalives: a database host that vanishes (no FIN, no RST) is noticed within about
+    // a minute instead of the kernel's 2-hour default, so a query waiting on it fails with a
+    // connection error (retryable) rather than hanging a consumer or an API request.
+    const char* keys[] = {"keepalives_idle",
+                          "keepalives_interval",
+                          "keepalives_count",
+                          "dbname",
+                          "application_name",
+                          "connect_timeout",
+                          nullptr};
+    const char* values[] = {"30", "10", "3", url.c_str(), application.c_str(), "10", nullptr};
+    // expand_dbname=1: settings are applied in order, so the URL's own keepalive settings win
+    // over the defaults before it, and application_name after it is ours.
     conn_.reset(PQconnectdbParams(keys, values, 1));
     if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
         std::string message = conn_ ? PQerrorMessage(conn_.get()) : "out of memory";
