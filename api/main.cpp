@@ -14,6 +14,7 @@
 #include "tripstream/db/connection_pool.hpp"
 #include "tripstream/db/migrations.hpp"
 #include "tripstream/http/http_server.hpp"
+#include "tripstream/kmeans/configured_model.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/process/shutdown_signal.hpp"
 #include "tripstream/query/live_trip_index.hpp"
@@ -42,17 +43,6 @@ void define(CLI::App& app, Options& o) {
     app.add_option("--model", o.model_path, "k-means model file for /v1/clusters [env MODEL_PATH]");
 }
 
-std::shared_ptr<const kmeans::KMeansModel> load_model(const Config& config, const Logger& log) {
-    if (config.consumer.model_path.empty()) {
-        log.warn("no k-means model (MODEL_PATH): /v1/clusters answers 503");
-        return nullptr;
-    }
-    auto model = std::make_shared<const kmeans::KMeansModel>(
-        kmeans::KMeansModel::load(config.consumer.model_path));
-    log.info(cat("k-means model ", model->version(), " from ", config.consumer.model_path));
-    return model;
-}
-
 int run(const Options& o, ShutdownSignal& shutdown) {
     Config config = load_config(o.config_file);
     if (o.port) config.api.http_port = *o.port;
@@ -74,7 +64,8 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     services.log = log;
     services.pool = &pool;
     services.metrics = &metrics;
-    services.model = load_model(config, log);
+    services.model =
+        kmeans::load_configured_model(config.consumer.model_path, log, "/v1/clusters answers 503");
     services.status = &status;
     std::unique_ptr<query::LiveTripIndex> index;
     if (config.api.query_engine == "index") {

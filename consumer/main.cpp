@@ -7,6 +7,7 @@
 #include "tripstream/config.hpp"
 #include "tripstream/consumer/trip_consumer.hpp"
 #include "tripstream/db/migrations.hpp"
+#include "tripstream/kmeans/configured_model.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/process/shutdown_signal.hpp"
 
@@ -54,16 +55,8 @@ int run(const Options& o, ShutdownSignal& shutdown) {
                  " migration(s) applied now)"));
     if (o.migrate_only) return kExitOk;
 
-    std::shared_ptr<const kmeans::KMeansModel> model;
-    if (!config.consumer.model_path.empty()) {
-        model = std::make_shared<const kmeans::KMeansModel>(
-            kmeans::KMeansModel::load(config.consumer.model_path));
-        log.info(cat("k-means model ", model->version(), " from ", config.consumer.model_path));
-    } else {
-        log.warn(
-            "no k-means model (consumer.model_path / MODEL_PATH): trips are stored without a "
-            "cluster");
-    }
+    const auto model = kmeans::load_configured_model(config.consumer.model_path, log,
+                                                     "trips are stored without a cluster");
     ConsumerOptions options = consumer_options_from(config);
     options.exit_when_idle =
         std::chrono::milliseconds(static_cast<int64_t>(o.exit_when_idle_s * 1000));

@@ -8,7 +8,7 @@
 #include "tripstream/app/trip_input_options.hpp"
 #include "tripstream/config.hpp"
 #include "tripstream/generator/generated_csv.hpp"
-#include "tripstream/kafka/kafka_admin.hpp"
+#include "tripstream/kafka/trip_topics.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/process/shutdown_signal.hpp"
 #include "tripstream/producer/trip_producer.hpp"
@@ -112,12 +112,7 @@ int produce(const Options& o, const Config& config, const Logger& log, ShutdownS
     }
     auto source = open_trip_source(o.in);
 
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
-    admin.ensure_topic({config.kafka.topic, config.kafka.partitions, {}});
-    admin.ensure_topic({config.kafka.dead_letter_topic, 3, {}});
-    admin.ensure_topic({config.kafka.jobs_topic, 1, {{"cleanup.policy", "compact"}}});
-    po.partitions = admin.partition_count(config.kafka.topic);
-    if (po.partitions < 1) throw kafka::KafkaError("topic " + po.topic + " has no partitions");
+    po.partitions = kafka::ensure_trip_topics(config.kafka);
 
     kafka::KafkaProducer kafka(config.kafka.bootstrap_servers);
     TripProducer producer(kafka, po);

@@ -5,7 +5,7 @@
 #include "tripstream/csv/trip_columns.hpp"
 #include "tripstream/http/problem.hpp"
 #include "tripstream/jobs/job_registration.hpp"
-#include "tripstream/kafka/kafka_admin.hpp"
+#include "tripstream/kafka/trip_topics.hpp"
 #include "tripstream/producer/trip_producer.hpp"
 
 namespace tripstream::api {
@@ -50,14 +50,6 @@ ProducerOptions producer_options(const Config& config, int partitions) {
     return po;
 }
 
-int ensure_topics(const Config& config) {
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
-    admin.ensure_topic({config.kafka.topic, config.kafka.partitions, {}});
-    admin.ensure_topic({config.kafka.dead_letter_topic, 3, {}});
-    admin.ensure_topic({config.kafka.jobs_topic, 1, {{"cleanup.policy", "compact"}}});
-    return admin.partition_count(config.kafka.topic);
-}
-
 nlohmann::json accepted_json(const ProducerSummary& summary) {
     const std::string base = "/v1/ingestions/" + summary.job_id;
     return {{"job_id", summary.job_id},
@@ -84,7 +76,7 @@ http::HttpResponse create_ingestion(const ApiServices& services, http::HttpExcha
     }
     int partitions = 0;
     try {
-        partitions = ensure_topics(services.config);
+        partitions = kafka::ensure_trip_topics(services.config.kafka);
     } catch (const std::exception& e) {
         services.log.warn(cat("upload: Kafka unavailable: ", e.what()));
         return http::problem(503, "Kafka is unavailable; retry later");

@@ -1,9 +1,8 @@
 #include "tripstream/api/status_hub.hpp"
 
-#include <poll.h>
-
 #include <nlohmann/json.hpp>
 
+#include "tripstream/db/pg_notifications.hpp"
 #include "tripstream/status/status_changes.hpp"
 #include "tripstream/status/status_json.hpp"
 
@@ -110,18 +109,17 @@ bool StatusHub::listen(std::unique_ptr<db::PgConnection>& conn) {
     }
 }
 
-// True when a notification arrived (all pending ones are consumed); false on timeout.
+// True when a notification arrived (all pending ones are consumed); false on timeout or
+// when the connection was lost (healthy() then says so and run() reconnects).
 bool StatusHub::wait_for_notification(db::PgConnection& conn, std::chrono::milliseconds timeout) {
-    pollfd p{PQsocket(conn.get()), POLLIN, 0};
-    if (::poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
-    if (PQconsumeInput(conn.get()) == 0) return false;  // connection lost: healthy() says so
-    bool any = false;
-    while (PGnotify* n = PQnotifies(conn.get())) {
-        PQfreemem(n);
-        any = true;
-        ++notifications_;
+    try {
+        const size_t n = db::wait_notifications(conn, timeout).size();
+        notifications_ += n;
+        return n > 0;
+    } catch (const db::PgError& e) {
+        log_.debug(cat("status: lost the LISTEN connection: ", e.what()));
+        return false;
     }
-    return any;
 }
 
 void StatusHub::run() {

@@ -1,7 +1,5 @@
 #include "tripstream/query/live_trip_index.hpp"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -10,6 +8,7 @@
 #include <vector>
 
 #include "tripstream/db/pg_connection.hpp"
+#include "tripstream/db/pg_notifications.hpp"
 #include "tripstream/query/trip_index_loader.hpp"
 
 namespace tripstream::query {
@@ -26,39 +25,6 @@ class ReloadRequested : public std::runtime_error {
   public:
     ReloadRequested() : std::runtime_error("reload requested") {}
 };
-
-struct Notification {
-    std::string channel;
-    std::string payload;
-};
-
-void take_notifications(db::PgConnection& conn, std::vector<Notification>& out) {
-    while (PGnotify* n = PQnotifies(conn.get())) {
-        out.push_back({n->relname, n->extra});
-        PQfreemem(n);
-    }
-}
-
-// The notifications that arrive within `timeout` (those libpq already holds at once).
-// Throws db::PgError when the connection is lost.
-std::vector<Notification> wait_notifications(db::PgConnection& conn,
-                                             std::chrono::milliseconds timeout) {
-    std::vector<Notification> out;
-    take_notifications(conn, out);
-    if (!out.empty()) return out;
-    pollfd fd{PQsocket(conn.get()), POLLIN, 0};
-    if (fd.fd < 0) throw db::PgError("connection has no socket", "08006", true);
-    if (poll(&fd, 1, static_cast<int>(timeout.count())) > 0) {
-        if (PQconsumeInput(conn.get()) == 0 || !conn.healthy()) {
-            std::string message = PQerrorMessage(conn.get());
-            while (!message.empty() && message.back() == '\n')
-                message.pop_back();
-            throw db::PgError("connection lost: " + message, "08006", true);
-        }
-        take_notifications(conn, out);
-    }
-    return out;
-}
 
 // A batch to fetch: its id and the trips its notification announced (-1: not said).
 struct NotifiedBatch {
@@ -142,7 +108,7 @@ class LiveTripIndex::Follower {
         load(conn);
         while (!index_.stop_.load()) {
             std::vector<NotifiedBatch> batches;
-            for (const Notification& n : wait_notifications(conn, kPollInterval)) {
+            for (const db::Notification& n : db::wait_notifications(conn, kPollInterval)) {
                 if (n.channel == kControlChannel) {
                     if (n.payload == "reload") throw ReloadRequested();
                     continue;
