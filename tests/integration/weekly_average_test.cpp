@@ -112,7 +112,7 @@ void expect_exact(db::PgConnection& conn, const WeeklyAverageRequest& r, const s
     for (size_t i = 0; i < got.series.size(); ++i) {
         EXPECT_EQ(got.series[i].week_start_days, expected.series[i].week_start_days) << what;
         EXPECT_EQ(got.series[i].trips, expected.series[i].trips)
-            << what << " week " << format_date(got.series[i].week_start_days);
+            << what << " week " << test::date_text(got.series[i].week_start_days);
     }
     EXPECT_EQ(got.total_trips, expected.total_trips) << what;
     EXPECT_EQ(got.weeks, static_cast<int64_t>(expected.series.size())) << what;
