@@ -2,16 +2,15 @@
 // writes a generated CSV file. Wiring only: the work is in tripstream_common.
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <iostream>
 
 #include "tripstream/app/app_main.hpp"
 #include "tripstream/app/trip_input_options.hpp"
 #include "tripstream/config.hpp"
-#include "tripstream/generator/generated_csv.hpp"
-#include "tripstream/kafka/trip_topics.hpp"
 #include "tripstream/log.hpp"
+#include "tripstream/message/trip_message.hpp"
 #include "tripstream/process/shutdown_signal.hpp"
-#include "tripstream/producer/trip_producer.hpp"
+#include "tripstream/producer/generate_csv_job.hpp"
+#include "tripstream/producer/produce_job.hpp"
 #include "tripstream/progress/progress_reporter.hpp"
 
 namespace tripstream {
@@ -75,76 +74,13 @@ ProgressMode progress_mode(const Options& o) {
     return mode;
 }
 
-int write_csv(const Options& o, const Logger& log, ShutdownSignal& shutdown) {
-    std::atomic<uint64_t> written{0};
-    const auto started = std::chrono::steady_clock::now();
-    uint64_t rows = 0;
-    {
-        ProgressReporter progress(
-            "generating",
-            [&] {
-                return ProgressSnapshot{
-                    written.load(),
-                    static_cast<double>(written.load()) / static_cast<double>(o.in.generate), ""};
-            },
-            o.output == "-" ? ProgressMode::none : progress_mode(o), log);
-        rows = write_generated_csv(o.output, generator_options(o.in), o.in.generate, written,
-                                   shutdown.requested());
-    }
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    const nlohmann::json summary = {
-        {"output", o.output}, {"rows", rows}, {"seed", o.in.seed}, {"seconds", seconds}};
-    (o.output == "-" ? std::cerr : std::cout) << summary.dump() << std::endl;
-    return shutdown.requested() ? shutdown.exit_code() : kExitOk;
-}
-
-int produce(const Options& o, const Config& config, const Logger& log, ShutdownSignal& shutdown) {
-    ProducerOptions po;
-    po.topic = config.kafka.topic;
-    po.dead_letter_topic = config.kafka.dead_letter_topic;
-    po.jobs_topic = config.kafka.jobs_topic;
-    po.num_messages = config.producer.num_messages;
-    po.rate_limit = config.producer.rate_limit;
-    po.job_id = new_job_id();
-    if (!o.job_id.empty() && !parse_job_id(o.job_id, po.job_id)) {
+// --job-id, or a new random id; a CLI11 error when the text is not a UUID.
+JobId job_id_of(const Options& o) {
+    JobId id = new_job_id();
+    if (!o.job_id.empty() && !parse_job_id(o.job_id, id)) {
         throw CLI::ValidationError("--job-id", "'" + o.job_id + "' is not a UUID");
     }
-    auto source = open_trip_source(o.in);
-
-    po.partitions = kafka::ensure_trip_topics(config.kafka);
-
-    kafka::KafkaProducer kafka(config.kafka.bootstrap_servers);
-    TripProducer producer(kafka, po);
-    log.info(cat("job ", job_id_to_string(po.job_id), ": ", source->name(), " -> ", po.topic, " (",
-                 po.partitions, " partitions) at ", config.kafka.bootstrap_servers,
-                 po.num_messages > 0 ? cat(", ", po.num_messages, " messages") : std::string()));
-    ProducerSummary summary;
-    {
-        ProgressReporter progress(
-            "producing",
-            [&] {
-                const uint64_t sent = producer.rows_enqueued();
-                const double fraction =
-                    po.num_messages > 0
-                        ? static_cast<double>(sent) / static_cast<double>(po.num_messages)
-                        : source->pass_fraction();
-                return ProgressSnapshot{sent, fraction, cat("rejected ", producer.rows_rejected())};
-            },
-            progress_mode(o), log);
-        summary = producer.run(*source, shutdown.requested());
-    }
-    std::cout << summary.to_json().dump() << std::endl;
-    log.info(
-        cat("job ", summary.job_id, ": ", summary.rows_sent, " rows sent, ", summary.rows_rejected,
-            " rejected, ", summary.rows_failed, " failed in ", summary.seconds, " s (",
-            static_cast<uint64_t>(summary.seconds > 0 ? summary.rows_sent / summary.seconds : 0),
-            " rows/s)", summary.interrupted ? ", interrupted" : ""));
-    if (!summary.ok()) {
-        log.error(cat("job ", summary.job_id, " failed: ", summary.error));
-        return kExitFailure;
-    }
-    return summary.interrupted ? shutdown.exit_code() : kExitOk;
+    return id;
 }
 
 }  // namespace
@@ -166,9 +102,13 @@ int main(int argc, char** argv) {
     return run_main("tripstream-producer", [&] {
         const Config config = effective_config(options);
         const Logger log("producer", config.log_level);
-        if (!options.output.empty()) return write_csv(options, log, shutdown);
+        if (!options.output.empty()) {
+            return generate_csv_job(options.in, options.output, progress_mode(options), log,
+                                    shutdown);
+        }
         try {
-            return produce(options, config, log, shutdown);
+            return produce_job(options.in, job_id_of(options), config, progress_mode(options), log,
+                               shutdown);
         } catch (const CLI::ValidationError& e) {
             std::fprintf(stderr, "tripstream-producer: %s\n", e.what());
             return kExitUsage;

@@ -1,13 +1,22 @@
 // read_ingestion_status against a scratch database holding hand-written rows of the tables
 // the consumers fill (jobs in every state, progress on several partitions, offsets of two
-// groups, consumers live, dead, stopped and long gone): the states, counts, lag, rates and
-// the job filter it computes from them, and that it never touches the big tables.
+// groups, consumers live, dead, stopped, failed and long gone): the states, counts, lag, rates
+// and the job filter it computes from them, stalls, and that it never touches the big tables.
+// Then the real API on such a database with a real Kafka topic: a stall caused by a consumer
+// dying (which notifies nobody) is pushed on both event streams, and so is the recovery.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include "support/api_process.hpp"
+#include "support/http_client.hpp"
 #include "support/scratch_database.hpp"
+#include "support/test_env.hpp"
+#include "support/trip_files.hpp"
 #include "tripstream/db/pg_connection.hpp"
 #include "tripstream/status/status_reader.hpp"
 
@@ -77,13 +86,14 @@ class IngestionStatusDb : public ::testing::Test {
     }
 
     void add_consumer(const std::string& id, const std::string& group, const std::string& state,
-                      double heartbeat_ago, const std::string& partitions) {
+                      double heartbeat_ago, const std::string& partitions,
+                      const std::optional<std::string>& error = std::nullopt) {
         conn_.exec(
             "INSERT INTO tripstream.consumers (consumer_id, consumer_group, started_at,"
             " last_heartbeat, partitions, rows_inserted, rows_rejected, batches,"
-            " rows_per_second, state) VALUES ($1, $2, now() - interval '1 day',"
-            " now() - make_interval(secs => $3::float8), $4::int[], 1000, 7, 3, 2.5, $5)",
-            {id, group, std::to_string(heartbeat_ago), partitions, state});
+            " rows_per_second, state, error) VALUES ($1, $2, now() - interval '1 day',"
+            " now() - make_interval(secs => $3::float8), $4::int[], 1000, 7, 3, 2.5, $5, $6)",
+            {id, group, std::to_string(heartbeat_ago), partitions, state, error});
     }
 
     StatusScope scope() {
@@ -264,6 +274,7 @@ TEST_F(IngestionStatusJobs, UnknownOrMalformedJobIsNotFound) {
 }
 
 TEST_F(IngestionStatusDb, IdleWhenNothingProducesAndNothingLags) {
+    add_consumer("reader", kGroup, "running", 1, "{0}");  // lag without one is a stall
     add_job({job_uuid(1), "produced", 10, 0, ago(60), ago(50), ago(40), {}});
     add_progress(job_uuid(1), 0, 10, 0, ago(45));
     add_offset(kGroup, "trips", 0, 10);
@@ -283,6 +294,7 @@ TEST_F(IngestionStatusDb, IdleWhenNothingProducesAndNothingLags) {
 }
 
 TEST_F(IngestionStatusDb, LagComparesKafkasEndsWithTheGroupsStoredOffsets) {
+    add_consumer("reader", kGroup, "running", 1, "{0}");  // lag without one is a stall
     add_offset(kGroup, "trips", 0, 100);
     add_offset(kGroup, "trips", 1, 150);
     add_offset(kGroup, "trips.dlq", 0, 5);
@@ -332,6 +344,9 @@ TEST_F(IngestionStatusDb, ConsumersOfTheGroupWithLiveness) {
     EXPECT_TRUE(status.consumers[1].partitions.empty());
     EXPECT_EQ(status.consumers[2].id, "dead");
     EXPECT_FALSE(status.consumers[2].live);  // says running, but no heartbeat for 60 s
+    EXPECT_EQ(status.consumers[2].state, "dead");
+    EXPECT_EQ(status.consumers[1].state, "stopped");
+    EXPECT_EQ(status.consumers[0].error, std::nullopt);
 
     StatusScope patient = scope();
     patient.consumer_live_window = std::chrono::seconds(120);
@@ -340,6 +355,56 @@ TEST_F(IngestionStatusDb, ConsumersOfTheGroupWithLiveness) {
     ASSERT_EQ(longer.consumers.size(), 4u);
     EXPECT_TRUE(longer.consumers[2].live);
     EXPECT_EQ(longer.consumers[3].id, "long-gone");
+}
+
+TEST_F(IngestionStatusDb, ConsumersThatFailedOrDiedLeaveTheLagStalled) {
+    add_job({job_uuid(1), "produced", 100, 0, ago(60), ago(50), {}, {}});
+    add_progress(job_uuid(1), 0, 40, 0, ago(45));
+    add_job({job_uuid(2), "produced", 10, 0, ago(60), ago(50), ago(40), {}});  // completed
+    add_offset(kGroup, "trips", 0, 40);
+    add_consumer("failed-1", kGroup, "failed", 3, "{}",
+                 "storing batch at trips/0@40: value too long for type character varying(64)");
+    add_consumer("failed-2", kGroup, "failed", 4, "{}",
+                 "storing batch at trips/0@40: value too long for type character varying(64)");
+    add_consumer("killed", kGroup, "running", 16, "{0}");  // 16 s: past the 15 s expiry
+    StatusScope s = scope();
+    s.topics = {{"trips", std::vector<int64_t>{100}}};  // 60 messages wait
+    IngestionStatus status = read(s);
+    EXPECT_EQ(status.state, IngestionState::stalled);
+    EXPECT_EQ(status.reason,
+              "no live consumer in group 'status-group' while messages wait in Kafka; "
+              "2 consumers failed: storing batch at trips/0@40: value too long for type "
+              "character varying(64); 1 consumer dead (no heartbeat for 15 s)");
+    ASSERT_EQ(status.consumers.size(), 3u);
+    EXPECT_EQ(status.consumers[0].state, "failed");
+    EXPECT_EQ(status.consumers[0].error,
+              "storing batch at trips/0@40: value too long for type character varying(64)");
+    EXPECT_EQ(status.consumers[2].state, "dead");
+    EXPECT_EQ(find_job(status, job_uuid(1)).state, JobState::stalled);
+    EXPECT_EQ(find_job(status, job_uuid(1)).reason, status.reason);
+    EXPECT_EQ(find_job(status, job_uuid(2)).state, JobState::completed);
+
+    // One job alone says the same (GET /v1/ingestions/{id} and its stream).
+    StatusScope one = s;
+    one.job_id = job_uuid(1);
+    EXPECT_EQ(read(one).jobs.at(0).state, JobState::stalled);
+
+    // A live consumer takes over: no stall, but the failures stay visible.
+    add_consumer("restarted", kGroup, "running", 1, "{0}");
+    status = read(s);
+    EXPECT_EQ(status.state, IngestionState::ingesting);
+    EXPECT_EQ(find_job(status, job_uuid(1)).state, JobState::running);
+    EXPECT_EQ(find_job(status, job_uuid(1)).reason, std::nullopt);
+    ASSERT_TRUE(status.reason.has_value());
+    EXPECT_NE(status.reason->find("2 consumers failed: "), std::string::npos) << *status.reason;
+    EXPECT_NE(status.reason->find("1 live consumer carries on"), std::string::npos);
+
+    // Nothing left to read: idle, whatever became of the consumers.
+    conn_.exec("DELETE FROM tripstream.consumers WHERE consumer_id = 'restarted'");
+    s.topics = {{"trips", std::vector<int64_t>{40}}};
+    status = read(s);
+    EXPECT_EQ(status.state, IngestionState::idle);
+    EXPECT_EQ(find_job(status, job_uuid(1)).state, JobState::running);
 }
 
 // The status must stay cheap at 100 million trips: with the big tables locked by another
@@ -370,6 +435,152 @@ TEST_F(IngestionStatusDb, RefusesToRunInsideTheCallersTransaction) {
     conn_.exec("ROLLBACK");
     EXPECT_NO_THROW(read(scope()));
     EXPECT_EQ(PQtransactionStatus(conn_.get()), PQTRANS_IDLE);
+}
+
+// --- the API's event streams: a stall nobody notifies is pushed all the same -------------
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A status event's JSON, or null once `deadline` passes or the stream ends.
+nlohmann::json next_status(test::EventStreamReader& stream, Clock::time_point deadline) {
+    while (Clock::now() < deadline) {
+        const auto e = stream.next(
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now() + 1ms));
+        if (!e) return nullptr;
+        if (e->event == "status") return nlohmann::json::parse(e->data);
+    }
+    return nullptr;
+}
+
+// Reads status events until `accept` holds for one (returned, with when it arrived) or
+// `deadline` passes (null).
+template <typename Accept>
+std::pair<nlohmann::json, Clock::time_point> wait_for(test::EventStreamReader& stream,
+                                                      Clock::time_point deadline, Accept accept) {
+    while (true) {
+        nlohmann::json j = next_status(stream, deadline);
+        if (j.is_null() || accept(j)) return {j, Clock::now()};
+    }
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+const nlohmann::json* consumer_named(const nlohmann::json& status, const std::string& id) {
+    for (const auto& c : status["consumers"])
+        if (c["id"] == id) return &c;
+    return nullptr;
+}
+
+// The real API on a scratch database and its own topics; the consumers are rows written by
+// the test (a real consumer cannot be made to die on cue), the lag is real: an upload through
+// the API puts messages in Kafka that nobody reads.
+TEST_F(IngestionStatusDb, AStallNobodyNotifiesIsPushedOnBothStreams) {
+    const std::string topic = test::unique_name("it-stall");
+    const auto dir = std::filesystem::temp_directory_path() / topic;
+    std::filesystem::create_directories(dir);
+    auto env = test::program_env(topic);
+    env["DATABASE_URL"] = scratch_.url();
+    const std::string group = topic;  // program_env's consumer group
+
+    // One live consumer whose heartbeat expires in 15 s, and one that failed.
+    add_consumer("failed", group, "failed", 1, "{}", "poison message at " + topic + "/0@7");
+    add_consumer("doomed", group, "running", 0, "{0,1,2}");
+    const double expires_in = std::stod(db::first_value(
+        conn_.exec("SELECT extract(epoch FROM last_heartbeat + interval '15 s' - clock_timestamp())"
+                   " FROM tripstream.consumers WHERE consumer_id = 'doomed'")));
+    const Clock::time_point expiry =
+        Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(expires_in * 1000));
+
+    test::ApiProcess api(env, (dir / "api.log").string());
+    const auto csv = dir / "trips.csv";
+    test::write_trips_csv(csv.string(), 300, 3);
+    const auto accepted = test::http_request(
+        api.port(), {"POST", "/v1/ingestions", {{"Content-Type", "text/csv"}}, read_file(csv)});
+    ASSERT_EQ(accepted.status, 202) << accepted.body;
+    const std::string job = accepted.json()["job_id"];
+
+    test::EventStreamReader all(api.port(), "/v1/ingestion/events");
+    test::EventStreamReader one(api.port(), "/v1/ingestions/" + job + "/events");
+    ASSERT_EQ(all.status(), 200);
+    ASSERT_EQ(one.status(), 200);
+    ASSERT_LT(Clock::now() + 2s, expiry) << "the set-up took too long to see the expiry";
+
+    // Before the expiry: ingesting, the failure visible, the job queued.
+    const auto [before, before_at] = wait_for(all, expiry - 1s, [](const nlohmann::json& j) {
+        return j["total_lag"].is_number() && j["total_lag"].get<int64_t>() > 0;
+    });
+    ASSERT_FALSE(before.is_null()) << "no status with the upload's lag before the expiry";
+    EXPECT_EQ(before["state"], "ingesting");
+    EXPECT_EQ(before["reason"],
+              "1 consumer failed: poison message at " + topic + "/0@7; 1 live consumer carries on");
+    ASSERT_NE(consumer_named(before, "failed"), nullptr);
+    EXPECT_EQ((*consumer_named(before, "failed"))["state"], "failed");
+    EXPECT_EQ((*consumer_named(before, "failed"))["error"], "poison message at " + topic + "/0@7");
+    EXPECT_EQ((*consumer_named(before, "doomed"))["state"], "running");
+    const auto queued = next_status(one, Clock::now() + 5s);
+    ASSERT_FALSE(queued.is_null());
+    EXPECT_EQ(queued["state"], "queued");
+    EXPECT_TRUE(queued["reason"].is_null());
+
+    // The doomed consumer's heartbeat expires: nobody commits, nobody notifies, the client
+    // asks nothing, and yet the stall arrives within moments of the expiry.
+    const auto [stalled, stalled_at] = wait_for(
+        all, expiry + 10s, [](const nlohmann::json& j) { return j["state"] == "stalled"; });
+    ASSERT_FALSE(stalled.is_null()) << "no stalled event within 10 s of the expiry";
+    EXPECT_GE(stalled_at, expiry - 500ms) << "reported dead before its heartbeat expired";
+    EXPECT_LE(stalled_at, expiry + 1800ms)
+        << "the stall came " << std::chrono::duration<double>(stalled_at - expiry).count()
+        << " s after the expiry";
+    EXPECT_EQ(stalled["reason"], "no live consumer in group '" + group +
+                                     "' while messages wait in Kafka; 1 consumer failed: poison "
+                                     "message at " +
+                                     topic + "/0@7; 1 consumer dead (no heartbeat for 15 s)");
+    EXPECT_EQ((*consumer_named(stalled, "doomed"))["state"], "dead");
+    EXPECT_EQ((*consumer_named(stalled, "doomed"))["live"], false);
+    bool job_listed = false;
+    for (const auto& j : stalled["jobs"]) {
+        if (j["id"] != job) continue;
+        job_listed = true;
+        EXPECT_EQ(j["state"], "stalled");
+        EXPECT_EQ(j["reason"], stalled["reason"]);
+        EXPECT_TRUE(j["eta_seconds"].is_null());
+    }
+    EXPECT_TRUE(job_listed);
+    const auto job_stalled = wait_for(one, Clock::now() + 5s, [](const nlohmann::json& j) {
+                                 return j["state"] == "stalled";
+                             }).first;
+    ASSERT_FALSE(job_stalled.is_null()) << "the job's stream did not say stalled";
+    EXPECT_EQ(job_stalled["reason"], stalled["reason"]);
+    EXPECT_FALSE(one.ended());  // stalled is not final
+
+    // The snapshot agrees.
+    const auto snapshot = test::http_get(api.port(), "/v1/ingestion/status").json();
+    EXPECT_EQ(snapshot["state"], "stalled");
+    EXPECT_EQ(test::http_get(api.port(), "/v1/ingestions/" + job).json()["state"], "stalled");
+    const std::string metrics = test::http_get(api.port(), "/metrics").body;
+    EXPECT_NE(metrics.find("\ntripstream_ingestion_stalled 1\n"), std::string::npos);
+    EXPECT_NE(metrics.find("\ntripstream_consumers{state=\"dead\"} 1\n"), std::string::npos);
+
+    // The consumer comes back (a heartbeat, again with no notification): the stall ends on
+    // both streams.
+    conn_.exec(
+        "UPDATE tripstream.consumers SET last_heartbeat = now() WHERE consumer_id = 'doomed'");
+    const auto resumed = wait_for(all, Clock::now() + 6s, [](const nlohmann::json& j) {
+                             return j["state"] == "ingesting";
+                         }).first;
+    ASSERT_FALSE(resumed.is_null()) << "the recovery was not pushed";
+    EXPECT_EQ((*consumer_named(resumed, "doomed"))["state"], "running");
+    const auto job_resumed = wait_for(one, Clock::now() + 6s, [](const nlohmann::json& j) {
+                                 return j["state"] == "queued";
+                             }).first;
+    EXPECT_FALSE(job_resumed.is_null()) << "the job's recovery was not pushed";
+    if (!HasFailure()) std::filesystem::remove_all(dir);
 }
 
 }  // namespace

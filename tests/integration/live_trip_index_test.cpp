@@ -85,7 +85,7 @@ class LiveTripIndexTest : public ::testing::Test {
     LiveTripIndexTest()
         : database_("tripstream_live_index_it"),
           conn_(database_.url(), "live_trip_index_test"),
-          writer_({kTopic, "live-index-test-consumer", -1}) {}
+          writer_({kTopic, "live-index-test-consumer", kTopic, -1}) {}
 
     // Writes `batches` consumer batches of `trips` trips each over the first `regions`
     // regions, as the consumer does (BatchWriter, one transaction and notification each).

@@ -12,7 +12,7 @@ namespace tripstream::test {
 namespace {
 
 void run_on_server(const std::string& sql) {
-    pqxx::connection conn(stack_config().database.url);
+    pqxx::connection conn(server_config().database.url);
     pqxx::nontransaction(conn).exec0(sql);
 }
 
@@ -33,7 +33,7 @@ ScratchDatabase::ScratchDatabase(const std::string& prefix, bool migrate)
     : name_(unique_name(prefix)) {
     std::replace(name_.begin(), name_.end(), '-', '_');
     run_on_server("CREATE DATABASE " + name_);
-    url_ = with_database(stack_config().database.url, name_);
+    url_ = with_database(server_config().database.url, name_);
     pqxx::connection conn(url_);
     pqxx::nontransaction(conn).exec0("CREATE EXTENSION postgis");
     if (migrate) db::migrate(url_);

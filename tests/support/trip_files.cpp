@@ -20,7 +20,7 @@ const std::vector<std::pair<std::string, std::string>> kBroken = {
     {"bad_datetime", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-02-30 09:03:40,x"},
     {"bad_region", ",POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,x"},
     {"bad_datasource", "Turin,POINT (7.6 45.0),POINT (7.7 45.1),2018-05-28 09:03:40,"},
-    {"missing_fields", "Turin,POINT (7.6 45.0)"},
+    {"field_count", "Turin,POINT (7.6 45.0)"},
 };
 
 int64_t micro(double degrees) {

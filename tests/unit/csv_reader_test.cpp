@@ -8,6 +8,8 @@
 namespace tripstream {
 namespace {
 
+using namespace std::string_literals;
+
 struct Row {
     std::vector<std::string> fields;
     uint64_t line;
@@ -101,6 +103,36 @@ TEST(CsvReader, OverlongRecordIsFlaggedAndReadingContinues) {
     EXPECT_EQ(rows[1].line, 2u);
     EXPECT_EQ(rows[2].fields, (Fields{"c", "d"}));
     EXPECT_EQ(rows[2].line, 3u);
+}
+
+TEST(CsvReader, OverlongRecordKeepsItsFullLength) {
+    const std::string longline(5000, 'x');
+    StringSource source("a,b\n" + longline + "\r\nc,\"d\"\n", 100);
+    CsvReader reader(source, 1000);
+    CsvRecord record;
+    ASSERT_TRUE(reader.next(record));
+    EXPECT_EQ(record.raw_length, 3u);
+    ASSERT_TRUE(reader.next(record));
+    EXPECT_TRUE(record.too_long);
+    EXPECT_EQ(record.raw.size(), 256u);
+    EXPECT_EQ(record.raw_length, 5001u);  // the carriage return before the line feed counts
+    ASSERT_TRUE(reader.next(record));
+    EXPECT_EQ(record.raw, "c,\"d\"");
+    EXPECT_EQ(record.raw_length, 5u);
+}
+
+TEST(CsvReader, PassesAnyBytesThrough) {
+    const std::string text = "a,b\n\0x\xFF,\"\xC0\0\"\n"s;
+    StringSource source(text, 3);
+    CsvReader reader(source);
+    CsvRecord record;
+    ASSERT_TRUE(reader.next(record));
+    ASSERT_TRUE(reader.next(record));
+    ASSERT_EQ(record.fields.size(), 2u);
+    EXPECT_EQ(record.fields[0], "\0x\xFF"s);
+    EXPECT_EQ(record.fields[1], "\xC0\0"s);
+    EXPECT_EQ(record.raw, "\0x\xFF,\"\xC0\0\""s);
+    EXPECT_FALSE(reader.next(record));
 }
 
 TEST(CsvReader, UnterminatedQuoteAtEndOfInputIsFlagged) {

@@ -6,6 +6,7 @@
 
 #include "tripstream/status/job_status_rules.hpp"
 #include "tripstream/status/partition_lag.hpp"
+#include "tripstream/status/stall_rules.hpp"
 #include "tripstream/status/status_changes.hpp"
 #include "tripstream/status/status_json.hpp"
 #include "tripstream/time/iso_timestamp.hpp"
@@ -195,12 +196,13 @@ TEST(StatusJson, JobHasEveryFieldWithNullsForUnknowns) {
         "producer_state": "producing", "rows_sent": null, "rows_inserted": 0,
         "rows_rejected": 0, "rows_rejected_consumer": 0, "rows_rejected_producer": null,
         "started_at": "2026-11-22T09:58:20Z", "finished_at": null, "rate": null,
-        "eta_seconds": null, "error": null})"));
+        "eta_seconds": null, "error": null, "reason": null})"));
 }
 
 TEST(StatusJson, StatusHasItsPartsAndRoundsRates) {
     const nlohmann::json j = to_json(sample_status());
     EXPECT_EQ(j["state"], "ingesting");
+    EXPECT_TRUE(j["reason"].is_null());
     EXPECT_EQ(j["generated_at"], "2026-11-22T10:00:00Z");
     EXPECT_EQ(j["total_lag"], 120);
     ASSERT_EQ(j["jobs"].size(), 1u);
@@ -217,7 +219,7 @@ TEST(StatusJson, StatusHasItsPartsAndRoundsRates) {
                   "partitions": [0, 2], "started_at": "2026-11-22T09:00:00Z",
                   "last_heartbeat": "2026-11-22T09:59:58Z", "rows_inserted": 990,
                   "rows_rejected": 10, "batches": 4, "rows_per_second": 0.3,
-                  "state": "running", "live": true})"));
+                  "state": "running", "live": true, "error": null})"));
     IngestionStatus unknown_lag = sample_status();
     unknown_lag.total_lag.reset();
     EXPECT_TRUE(to_json(unknown_lag)["total_lag"].is_null());
@@ -269,6 +271,199 @@ TEST(StatusChanges, CountsStatesLagAndLivenessAreChanges) {
     EXPECT_TRUE(changed([](IngestionStatus& s) { s.consumers[0].live = false; }));
     EXPECT_TRUE(changed([](IngestionStatus& s) { s.consumers.clear(); }));
     EXPECT_TRUE(changed([](IngestionStatus& s) { s.jobs.push_back(JobStatus{}); }));
+}
+
+// --- consumers' reported state and the overall state (stall_rules) ------------------------
+
+using std::chrono::microseconds;
+using std::chrono::seconds;
+
+TEST(StallRules, AConsumerWhoseHeartbeatExpiredIsDead) {
+    EXPECT_EQ(kHeartbeatExpiry, seconds(15));  // three missed 5 s heartbeats (docs/status.md)
+    EXPECT_EQ(reported_consumer_state("running", seconds(14)), "running");
+    EXPECT_EQ(reported_consumer_state("running", microseconds(14'999'999)), "running");
+    EXPECT_EQ(reported_consumer_state("running", seconds(15)), "dead");
+    EXPECT_EQ(reported_consumer_state("running", seconds(600)), "dead");
+    // What a consumer wrote on its way out stays what it said, however old.
+    EXPECT_EQ(reported_consumer_state("stopped", seconds(600)), "stopped");
+    EXPECT_EQ(reported_consumer_state("failed", seconds(600)), "failed");
+    EXPECT_EQ(reported_consumer_state("failed", seconds(1)), "failed");
+    EXPECT_EQ(reported_consumer_state("running", seconds(30), seconds(60)), "running");
+}
+
+ConsumerStatus consumer(const std::string& id, const std::string& state,
+                        std::optional<std::string> error = std::nullopt) {
+    ConsumerStatus c;
+    c.id = id;
+    c.group = "tripstream-consumer";
+    c.state = state;
+    c.live = state == "running";
+    c.error = std::move(error);
+    return c;
+}
+
+// A status as read: one produced job with 2,000 of 3,000 rows stored, one producing job, one
+// completed, one failed; 1,000 messages of lag.
+IngestionStatus lagging_status() {
+    IngestionStatus s;
+    s.generated_at_us = kNow;
+    s.jobs.push_back(job_status_from(
+        produced(with_progress(producing_job(), 1990, 10, 10), 3000, 0), kNow));  // running
+    JobFacts producing = producing_job();
+    producing.id = "producing";
+    s.jobs.push_back(job_status_from(producing, kNow));  // queued, rows_sent unknown
+    JobFacts completed = produced(with_progress(producing_job(), 10, 0, 10), 10, 0);
+    completed.id = "completed";
+    completed.completed_at_us = kNow - kSecond;
+    s.jobs.push_back(job_status_from(completed, kNow));
+    JobFacts failed = with_progress(producing_job(), 5, 0, 10);
+    failed.id = "failed";
+    failed.producer_state = "failed";
+    failed.rows_sent = 9;
+    s.jobs.push_back(job_status_from(failed, kNow));
+    s.partitions.push_back({"trips", 0, 1000, 0, 1000});
+    s.total_lag = 1000;
+    return s;
+}
+
+const OverallFacts kFacts{true, "tripstream-consumer", kHeartbeatExpiry};
+
+TEST(StallRules, LagWithoutALiveConsumerIsStalledWithTheReasonOnEveryAffectedJob) {
+    IngestionStatus s = lagging_status();
+    s.consumers = {consumer("a", "failed", "poison message at trips/3@1200: value too long"),
+                   consumer("b", "failed", "poison message at trips/3@1200: value too long"),
+                   consumer("c", "dead"), consumer("d", "stopped")};
+    apply_overall_state(s, kFacts);
+    EXPECT_EQ(s.state, IngestionState::stalled);
+    EXPECT_EQ(s.reason,
+              "no live consumer in group 'tripstream-consumer' while messages wait in Kafka; "
+              "2 consumers failed: poison message at trips/3@1200: value too long; "
+              "1 consumer dead (no heartbeat for 15 s); 1 consumer stopped");
+    EXPECT_EQ(s.jobs[0].state, JobState::stalled);  // 1,000 rows left
+    EXPECT_EQ(s.jobs[0].reason, s.reason);
+    EXPECT_EQ(s.jobs[0].eta_seconds, std::nullopt);  // nothing progresses
+    EXPECT_TRUE(s.jobs[0].rate.has_value());         // the average so far stays
+    EXPECT_EQ(s.jobs[1].state, JobState::stalled);   // producing: rows left unknown
+    EXPECT_EQ(s.jobs[2].state, JobState::completed);
+    EXPECT_EQ(s.jobs[2].reason, std::nullopt);
+    EXPECT_EQ(s.jobs[3].state, JobState::failed);  // final states stay final
+
+    const nlohmann::json j = to_json(s);
+    EXPECT_EQ(j["state"], "stalled");
+    EXPECT_EQ(j["reason"], *s.reason);
+    EXPECT_EQ(j["jobs"][0]["state"], "stalled");
+    EXPECT_EQ(j["jobs"][0]["reason"], *s.reason);
+    EXPECT_TRUE(j["jobs"][2]["reason"].is_null());
+    EXPECT_EQ(j["consumers"][0]["state"], "failed");
+    EXPECT_EQ(j["consumers"][0]["live"], false);
+    EXPECT_EQ(j["consumers"][0]["error"], "poison message at trips/3@1200: value too long");
+    EXPECT_TRUE(j["consumers"][2]["error"].is_null());
+}
+
+TEST(StallRules, NoConsumerAtAllIsStalledToo) {
+    IngestionStatus s = lagging_status();
+    apply_overall_state(s, kFacts);
+    EXPECT_EQ(s.state, IngestionState::stalled);
+    EXPECT_EQ(s.reason,
+              "no live consumer in group 'tripstream-consumer' while messages wait in Kafka; "
+              "no consumer of the group ran in the last hour");
+}
+
+TEST(StallRules, OneLiveConsumerIsNoStallButFailedOnesStayVisible) {
+    IngestionStatus s = lagging_status();
+    s.consumers = {consumer("a", "running"), consumer("b", "failed", "disk full"),
+                   consumer("c", "dead")};
+    apply_overall_state(s, kFacts);
+    EXPECT_EQ(s.state, IngestionState::ingesting);
+    EXPECT_EQ(s.reason,
+              "1 consumer failed: disk full; 1 consumer dead (no heartbeat for 15 s); "
+              "1 live consumer carries on");
+    EXPECT_EQ(s.jobs[0].state, JobState::running);
+    EXPECT_EQ(s.jobs[0].reason, std::nullopt);
+    EXPECT_EQ(s.jobs[1].state, JobState::queued);
+}
+
+TEST(StallRules, NothingToReadIsNoStall) {
+    IngestionStatus s = lagging_status();
+    s.partitions[0].lag = 0;
+    s.total_lag = 0;
+    s.consumers = {consumer("d", "stopped")};
+    apply_overall_state(s, {false, "g", kHeartbeatExpiry});
+    EXPECT_EQ(s.state, IngestionState::idle);
+    EXPECT_EQ(s.reason, std::nullopt);  // stopped cleanly, nothing waits: all is well
+    EXPECT_EQ(s.jobs[0].state, JobState::running);
+
+    apply_overall_state(s, {true, "g", kHeartbeatExpiry});  // a producer is producing
+    EXPECT_EQ(s.state, IngestionState::ingesting);
+
+    s.consumers = {consumer("a", "failed", "boom")};  // failed, but nothing waits for it
+    apply_overall_state(s, {false, "g", kHeartbeatExpiry});
+    EXPECT_EQ(s.state, IngestionState::idle);
+    EXPECT_EQ(s.reason, "no live consumer in group 'g'; 1 consumer failed: boom");
+}
+
+TEST(StallRules, UnknownLagFallsBackOnJobsWithRowsLeft) {
+    IngestionStatus s = lagging_status();
+    s.partitions[0].end_offset.reset();
+    s.partitions[0].lag.reset();
+    s.total_lag.reset();  // Kafka could not be asked
+    s.consumers = {consumer("c", "dead")};
+    apply_overall_state(s, kFacts);
+    EXPECT_EQ(s.state, IngestionState::stalled);
+    EXPECT_EQ(s.reason,
+              "no live consumer in group 'tripstream-consumer' while jobs have rows left to "
+              "store; 1 consumer dead (no heartbeat for 15 s)");
+
+    IngestionStatus done = lagging_status();
+    done.total_lag.reset();
+    done.jobs.erase(done.jobs.begin());  // no job with rows known to be left
+    apply_overall_state(done, kFacts);
+    EXPECT_EQ(done.state, IngestionState::ingesting);  // a producer produces: not idle
+    EXPECT_EQ(done.jobs[0].state, JobState::queued);
+}
+
+TEST(StallRules, AJobWithAllItsRowsStoredIsNotStalled) {
+    IngestionStatus s = lagging_status();
+    s.jobs[0].rows_inserted = 2990;  // + 10 rejected = 3,000 sent; completion not recorded yet
+    EXPECT_EQ(rows_to_store(s.jobs[0]), 0);
+    EXPECT_EQ(rows_to_store(s.jobs[1]), std::nullopt);
+    apply_overall_state(s, kFacts);
+    EXPECT_EQ(s.state, IngestionState::stalled);
+    EXPECT_EQ(s.jobs[0].state, JobState::running);
+    EXPECT_EQ(s.jobs[1].state, JobState::stalled);
+}
+
+TEST(StallRules, ReasonQuotesAtMostThreeDistinctErrorsEachClipped) {
+    IngestionStatus s = lagging_status();
+    const std::string long_error = std::string(199, 'x') + "\u00e9tail";  // é straddles 200
+    s.consumers = {consumer("a", "failed", "e1"), consumer("b", "failed", "e2"),
+                   consumer("c", "failed", "e1"), consumer("d", "failed", long_error),
+                   consumer("e", "failed", "e4"), consumer("f", "failed")};
+    apply_overall_state(s, kFacts);
+    ASSERT_TRUE(s.reason.has_value());
+    EXPECT_NE(s.reason->find("6 consumers failed: e1 | e2 | " + std::string(199, 'x') +
+                             "\u2026 | 2 more errors"),
+              std::string::npos)
+        << *s.reason;
+}
+
+TEST(StatusChanges, StallsDeathsAndReasonsAreChanges) {
+    IngestionStatus before = lagging_status();
+    before.consumers = {consumer("a", "running")};
+    apply_overall_state(before, kFacts);
+    IngestionStatus after = before;
+    after.consumers[0].state = "dead";
+    after.consumers[0].live = false;
+    EXPECT_TRUE(status_changed(before, after));
+    apply_overall_state(after, kFacts);
+    EXPECT_EQ(after.state, IngestionState::stalled);
+    EXPECT_TRUE(status_changed(before, after));
+    IngestionStatus again = after;
+    again.generated_at_us += 10 * kSecond;  // the clock alone: still the same stall
+    EXPECT_FALSE(status_changed(after, again));
+    again.consumers[0].error = "now it says why";
+    EXPECT_TRUE(status_changed(after, again));
+    EXPECT_TRUE(newly_completed_jobs(before, after).empty());
 }
 
 }  // namespace

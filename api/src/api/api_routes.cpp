@@ -5,6 +5,7 @@
 #include "tripstream/api/docs_handlers.hpp"
 #include "tripstream/api/health_handlers.hpp"
 #include "tripstream/api/ingestion_upload_handler.hpp"
+#include "tripstream/api/rejected_rows_handler.hpp"
 #include "tripstream/api/status_handlers.hpp"
 #include "tripstream/api/weekly_average_handler.hpp"
 
@@ -61,6 +62,8 @@ http::Router make_router(const ApiServices& s) {
        [&s](http::HttpExchange& e) { return job_status(s, e.request()); });
     v1("GET", "/v1/ingestions/{id}/events",
        [&s](http::HttpExchange& e) { return job_events(s, e); });
+    v1("GET", "/v1/ingestions/{id}/rejected",
+       [&s](http::HttpExchange& e) { return list_rejected_rows(s, e.request()); });
     return router;
 }
 

@@ -25,7 +25,7 @@ std::string ingestion_metrics(const StatusHub& hub) {
     }
     out += "# HELP tripstream_ingestion_jobs Listed ingestion jobs by state.\n";
     out += "# TYPE tripstream_ingestion_jobs gauge\n";
-    for (const char* state : {"queued", "running", "completed", "failed"})
+    for (const char* state : {"queued", "running", "stalled", "completed", "failed"})
         out += cat("tripstream_ingestion_jobs{state=\"", state, "\"} ", jobs_by_state[state], "\n");
     out += "# HELP tripstream_ingestion_rows Rows of the listed jobs by outcome.\n";
     out += "# TYPE tripstream_ingestion_rows gauge\n";
@@ -34,6 +34,10 @@ std::string ingestion_metrics(const StatusHub& hub) {
     out += "# HELP tripstream_ingesting 1 while a producer runs or the consumers lag.\n";
     out += "# TYPE tripstream_ingesting gauge\n";
     out += cat("tripstream_ingesting ", s.state == status::IngestionState::ingesting ? 1 : 0, "\n");
+    out += "# HELP tripstream_ingestion_stalled 1 while messages wait and no consumer is live.\n";
+    out += "# TYPE tripstream_ingestion_stalled gauge\n";
+    out += cat("tripstream_ingestion_stalled ", s.state == status::IngestionState::stalled ? 1 : 0,
+               "\n");
     if (s.total_lag) {
         out += "# HELP tripstream_kafka_lag Messages not yet stored, all topics.\n";
         out += "# TYPE tripstream_kafka_lag gauge\n";
@@ -45,6 +49,13 @@ std::string ingestion_metrics(const StatusHub& hub) {
     out += "# HELP tripstream_live_consumers Consumers with a recent heartbeat.\n";
     out += "# TYPE tripstream_live_consumers gauge\n";
     out += cat("tripstream_live_consumers ", live, "\n");
+    std::map<std::string, int> consumers_by_state;
+    for (const auto& consumer : s.consumers)
+        ++consumers_by_state[consumer.state];
+    out += "# HELP tripstream_consumers Listed consumers (last hour) by reported state.\n";
+    out += "# TYPE tripstream_consumers gauge\n";
+    for (const char* state : {"running", "stopped", "failed", "dead"})
+        out += cat("tripstream_consumers{state=\"", state, "\"} ", consumers_by_state[state], "\n");
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include "tripstream/http/problem.hpp"
 #include "tripstream/jobs/job_registration.hpp"
 #include "tripstream/kafka/trip_topics.hpp"
+#include "tripstream/producer/configured_producer_options.hpp"
 #include "tripstream/producer/trip_producer.hpp"
 
 namespace tripstream::api {
@@ -40,16 +41,6 @@ bool is_csv(const std::optional<std::string>& content_type) {
            type == "application/x-www-form-urlencoded";  // curl's default for --data-binary
 }
 
-ProducerOptions producer_options(const Config& config, int partitions) {
-    ProducerOptions po;
-    po.topic = config.kafka.topic;
-    po.dead_letter_topic = config.kafka.dead_letter_topic;
-    po.jobs_topic = config.kafka.jobs_topic;
-    po.partitions = partitions;
-    po.job_id = new_job_id();
-    return po;
-}
-
 nlohmann::json accepted_json(const ProducerSummary& summary) {
     const std::string base = "/v1/ingestions/" + summary.job_id;
     return {{"job_id", summary.job_id},
@@ -81,7 +72,8 @@ http::HttpResponse create_ingestion(const ApiServices& services, http::HttpExcha
         services.log.warn(cat("upload: Kafka unavailable: ", e.what()));
         return http::problem(503, "Kafka is unavailable; retry later");
     }
-    const ProducerOptions options = producer_options(services.config, partitions);
+    const ProducerOptions options =
+        configured_producer_options(services.config, partitions, new_job_id(), ProducerRun::upload);
     try {
         auto conn = services.pool->acquire();
         register_job(*conn, job_id_to_string(options.job_id), "upload");

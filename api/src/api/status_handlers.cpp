@@ -26,6 +26,12 @@ constexpr int kStreamNice = 10;
 // How often a waiting stream looks at the client and the server's stop flag.
 constexpr std::chrono::milliseconds kWakeEvery{500};
 
+// Texts come from the database (errors, sources); a stray invalid byte must not fail the
+// answer or end a stream.
+std::string text(const nlohmann::json& json) {
+    return json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 http::HttpResponse database_unavailable(const ApiServices& services, const std::exception& e) {
     services.log.warn(cat("ingestion status: database unavailable: ", e.what()));
     return http::problem(503, "the database is unavailable; retry later");
@@ -122,7 +128,7 @@ status::IngestionStatus only_job(const status::JobStatus& job) {
 http::HttpResponse ingestion_status(const ApiServices& services, const http::HttpRequest&) {
     try {
         const auto now = services.status->read_now(std::nullopt);
-        return http::HttpResponse::json(200, status::to_json(now).dump());
+        return http::HttpResponse::json(200, text(status::to_json(now)));
     } catch (const std::exception& e) {
         return database_unavailable(services, e);
     }
@@ -132,7 +138,7 @@ http::HttpResponse job_status(const ApiServices& services, const http::HttpReque
     const std::string& id = request.path_params.at("id");
     try {
         const auto now = services.status->read_now(id);
-        return http::HttpResponse::json(200, status::to_json(now.jobs.at(0)).dump());
+        return http::HttpResponse::json(200, text(status::to_json(now.jobs.at(0))));
     } catch (const status::JobNotFound&) {
         return http::problem(404, "no ingestion job with id '" + id + "'", "id");
     } catch (const std::exception& e) {
@@ -154,7 +160,7 @@ http::HttpResponse ingestion_events(const ApiServices& services, http::HttpExcha
         if (!pacer.send("status", snapshot->json)) break;
         if (last) {
             for (const auto& job : status::newly_completed_jobs(last->status, snapshot->status)) {
-                if (!pacer.before_event() || !pacer.send("completed", status::to_json(job).dump()))
+                if (!pacer.before_event() || !pacer.send("completed", text(status::to_json(job))))
                     return {};
             }
         }
@@ -183,7 +189,7 @@ http::HttpResponse job_events(const ApiServices& services, http::HttpExchange& e
     while (true) {
         if (!sent || status::status_changed(only_job(*sent), only_job(job))) {
             if (!pacer.before_event()) break;
-            const std::string json = status::to_json(job).dump();
+            const std::string json = text(status::to_json(job));
             if (!pacer.send("status", json)) break;
             sent = job;
             if (is_final(job.state)) {

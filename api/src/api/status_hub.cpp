@@ -1,5 +1,6 @@
 #include "tripstream/api/status_hub.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "tripstream/db/pg_notifications.hpp"
@@ -81,17 +82,33 @@ std::shared_ptr<const StatusSnapshot> StatusHub::wait_newer(
 
 void StatusHub::refresh() {
     status::IngestionStatus now;
+    const auto read_at = std::chrono::steady_clock::now();
     try {
         now = read_now(std::nullopt);
     } catch (const std::exception& e) {
         log_.debug(cat("status refresh failed: ", e.what()));
+        next_expiry_ = std::chrono::steady_clock::time_point::max();  // the periodic read retries
         return;
+    }
+    // The earliest expiry of a live consumer's heartbeat, on the database clock and then on
+    // ours (generated_at is the read's start, about `read_at`).
+    next_expiry_ = std::chrono::steady_clock::time_point::max();
+    const int64_t expiry_us =
+        std::chrono::duration_cast<std::chrono::microseconds>(status::kHeartbeatExpiry).count();
+    for (const auto& consumer : now.consumers) {
+        if (!consumer.live) continue;
+        const auto until = std::chrono::microseconds(
+            std::max<int64_t>(0, consumer.last_heartbeat_us + expiry_us - now.generated_at_us));
+        next_expiry_ = std::min(next_expiry_, read_at + until + options_.expiry_margin);
     }
     std::lock_guard lock(mutex_);
     if (latest_ && !status::status_changed(latest_->status, now)) return;
     auto next = std::make_shared<StatusSnapshot>();
     next->version = latest_ ? latest_->version + 1 : 1;
-    next->json = status::to_json(now).dump();
+    // Texts come from the database (consumer errors); a stray invalid byte must not stop
+    // the status from being published.
+    next->json =
+        status::to_json(now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     next->status = std::move(now);
     latest_ = std::move(next);
     changed_.notify_all();
@@ -136,10 +153,10 @@ void StatusHub::run() {
         }
         const auto now = std::chrono::steady_clock::now();
         const auto snapshot = latest();
-        const bool busy = snapshot && snapshot->status.state == status::IngestionState::ingesting;
+        const bool busy = snapshot && snapshot->status.state != status::IngestionState::idle;
         const auto periodic = busy ? options_.busy_refresh : options_.idle_refresh;
         if ((dirty && now - last_refresh >= options_.min_interval) ||
-            now - last_refresh >= periodic) {
+            now - last_refresh >= periodic || now >= next_expiry_) {
             refresh();
             last_refresh = std::chrono::steady_clock::now();
             dirty = false;

@@ -1,4 +1,6 @@
-// Minimal structured logging to stderr: one line per event, UTC timestamp, level, program.
+// Minimal plain-text logging to stderr: one line per event, "<UTC timestamp> <level>
+// <program>: <message>" (e.g. "2026-01-05T10:00:00.123Z INFO  consumer: ..."); the message is
+// free text, not key=value or JSON fields.
 // A Logger is a value passed to whoever logs; there is no global logger.
 #pragma once
 

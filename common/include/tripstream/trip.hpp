@@ -20,8 +20,21 @@ struct Trip {
     std::string datasource;
 };
 
+// The one definition of these units (time/, geo/, query/ and the generator use them).
 inline constexpr int64_t kMicrosPerSecond = 1'000'000;
 inline constexpr int64_t kSecondsPerDay = 86'400;
+
+// The supported trip times, inclusive: 1900-01-01 00:00:00 UTC to 2199-12-31 23:59:59.999999
+// UTC. The datetime parser accepts years 1900..2199 and rejects a UTC offset that moves a
+// time outside; validate_trip rejects anything outside. Monthly partitions of
+// tripstream.trips are named trips_YYYY_MM, which needs four-digit years; PostgreSQL itself
+// would hold far more.
+inline constexpr int64_t kMinTripTimeUs = -2'208'988'800LL * kMicrosPerSecond;
+inline constexpr int64_t kMaxTripTimeUs = 7'258'118'400LL * kMicrosPerSecond - 1;
+
+inline constexpr bool is_supported_trip_time(int64_t time_us) {
+    return time_us >= kMinTripTimeUs && time_us <= kMaxTripTimeUs;
+}
 
 // Seconds since midnight UTC of the trip's start, in [0, 86400).
 inline int64_t seconds_of_day(int64_t time_us) {

@@ -2,9 +2,8 @@
 
 #include <unistd.h>
 
+#include <stdexcept>
 #include <thread>
-
-#include "tripstream/csv/trip_row_parser.hpp"
 
 namespace tripstream {
 namespace {
@@ -14,24 +13,13 @@ using namespace std::chrono_literals;
 constexpr auto kHeartbeatEvery = 5s;
 constexpr auto kMaxBackoff = std::chrono::milliseconds(5000);
 
-std::string default_consumer_id() {
-    char host[256] = "unknown";
-    gethostname(host, sizeof host - 1);
-    return std::string(host) + ":" + std::to_string(getpid());
-}
-
-// A printable excerpt of a binary message for the rejected-rows table.
-std::string hex_excerpt(const rd_kafka_message_t& m) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    const auto* bytes = static_cast<const unsigned char*>(m.payload);
-    const size_t n = std::min<size_t>(m.len, 128);
-    std::string out = "hex:";
-    for (size_t i = 0; i < n; ++i) {
-        out.push_back(kHex[bytes[i] >> 4]);
-        out.push_back(kHex[bytes[i] & 0xF]);
+ConsumerOptions with_default_id(ConsumerOptions o) {
+    if (o.consumer_id.empty()) {
+        char host[256] = "unknown";
+        gethostname(host, sizeof host - 1);
+        o.consumer_id = std::string(host) + ":" + std::to_string(getpid());
     }
-    if (m.len > n) out += "...";
-    return out;
+    return o;
 }
 
 std::string_view payload(const rd_kafka_message_t& m) {
@@ -55,26 +43,21 @@ ConsumerOptions consumer_options_from(const Config& config) {
 
 TripConsumer::TripConsumer(ConsumerOptions options, const Logger& log,
                            std::shared_ptr<const kmeans::KMeansModel> model)
-    : options_(std::move(options)), log_(log), model_(std::move(model)) {
-    if (options_.consumer_id.empty()) options_.consumer_id = default_consumer_id();
-}
+    : options_(with_default_id(std::move(options))),
+      log_(log),
+      model_(model),
+      router_({options_.trips_topic, options_.dead_letter_topic, options_.jobs_topic},
+              std::move(model)),
+      offsets_(options_.database_url, options_.group_id,
+               "tripstream-consumer " + options_.consumer_id),
+      registry_(options_.database_url, options_.consumer_id, options_.group_id, log) {}
 
-TripConsumer::~TripConsumer() = default;
-
-db::PgConnection& TripConsumer::connection() {
-    if (conn_ && conn_->healthy()) return *conn_;
-    conn_.reset();
-    conn_ = std::make_unique<db::PgConnection>(options_.database_url,
-                                               "tripstream-consumer " + options_.consumer_id);
-    if (!writer_) {
-        WriterIdentity identity{options_.group_id, options_.consumer_id, -1};
-        if (model_) {
-            DimensionCache dims;
-            identity.model_id = dims.model_id(*conn_, model_->version());
-        }
-        writer_ = std::make_unique<BatchWriter>(identity);
-    }
-    return *conn_;
+TripConsumer::~TripConsumer() {
+    // A batch still in flight (only after a failure) must finish before its members go, and
+    // the handle must close (running the rebalance handler) while they still exist.
+    if (in_flight_.valid()) in_flight_.wait();
+    if (!fatal_) fatal_ = std::make_exception_ptr(std::runtime_error("consumer destroyed"));
+    kafka_.reset();
 }
 
 void TripConsumer::backoff(std::chrono::milliseconds& delay) {
@@ -85,8 +68,54 @@ void TripConsumer::backoff(std::chrono::milliseconds& delay) {
     delay = std::min(delay * 2, kMaxBackoff);
 }
 
+void TripConsumer::record_state(ConsumerState state, const std::string& error) {
+    registry_.record(state,
+                     {partitions_text_, stats_.trips_inserted.load(), stats_.rows_rejected.load(),
+                      stats_.batches.load()},
+                     error);
+}
+
+// The writer needs the model's id, so it is created once the database answers (retried with
+// backoff, like every database call of the consumer).
+void TripConsumer::open_writer() {
+    auto delay = std::chrono::milliseconds(200);
+    while (!writer_) {
+        try {
+            writer_conn_ = std::make_unique<db::PgConnection>(
+                options_.database_url, "tripstream-consumer " + options_.consumer_id);
+            WriterIdentity identity{options_.group_id, options_.consumer_id, options_.trips_topic,
+                                    -1};
+            BatchWriter writer(identity);
+            if (model_)
+                identity.model_id = writer.dimensions().model_id(*writer_conn_, model_->version());
+            writer_.emplace(identity);
+        } catch (const db::PgError& e) {
+            if (!e.retryable()) throw;
+            writer_conn_.reset();
+            if (stop_->load()) return;
+            log_.warn(cat("database unavailable, retrying in ", delay.count(), " ms: ", e.what()));
+            backoff(delay);
+        }
+    }
+}
+
 void TripConsumer::run(const std::atomic<bool>& stop) {
     stop_ = &stop;
+    try {
+        consume(stop);
+    } catch (const std::exception& e) {
+        log_.error(cat("consumer ", options_.consumer_id, " failed: ", e.what()));
+        if (!fatal_) fatal_ = std::current_exception();
+        if (in_flight_.valid()) in_flight_.wait();
+        kafka_.reset();  // leaves the group (committing nothing), so the others take over
+        record_state(ConsumerState::failed, e.what());
+        throw;
+    }
+}
+
+void TripConsumer::consume(const std::atomic<bool>& stop) {
+    open_writer();
+    if (!writer_) return;  // stopped while the database was away
     kafka::Properties props = {
         {"partition.assignment.strategy", "roundrobin"},
         // A consumer killed with SIGKILL is noticed within 10 s and its partitions move on.
@@ -106,6 +135,7 @@ void TripConsumer::run(const std::atomic<bool>& stop) {
                   options_.trips_topic, ", ", options_.dead_letter_topic, ", ", options_.jobs_topic,
                   " (batch ", options_.batch_size, " rows or ", options_.batch_max_wait.count(),
                   " ms)"));
+    record_state(ConsumerState::running);
     auto last_message = std::chrono::steady_clock::now();
     while (!stop.load()) {
         if (auto m = kafka_->poll(100ms)) {
@@ -120,6 +150,7 @@ void TripConsumer::run(const std::atomic<bool>& stop) {
                     ": ", rd_kafka_message_errstr(m.get())));
             }
         }
+        if (fatal_) std::rethrow_exception(fatal_);
         if (flush_in_flight_ready()) finish_flush(true);
         if (batch_.messages() >= options_.batch_size ||
             (!batch_.empty() && batch_.age() >= options_.batch_max_wait)) {
@@ -131,89 +162,35 @@ void TripConsumer::run(const std::atomic<bool>& stop) {
             log_.info("idle: no message for the configured time, exiting");
             break;
         }
-        if (!in_flight_.valid() && now - last_heartbeat_ >= kHeartbeatEvery) {
-            heartbeat("running");
-        }
+        if (registry_.since_last_record() >= kHeartbeatEvery) record_state(ConsumerState::running);
     }
-    flush_now();      // the batch in flight, then the one being read
-    kafka_->close();  // leaves the group now, so the others take over at once
-    heartbeat("stopped");
+    flush_now();  // the batch in flight, then the one being read
+    // Leaves the group now, so the others take over at once.
+    if (const auto err = kafka_->close()) {
+        log_.warn(cat("leaving the consumer group: ", rd_kafka_err2str(err)));
+    }
+    if (fatal_) std::rethrow_exception(fatal_);
+    record_state(ConsumerState::stopped);
     log_.info(cat("consumer ", options_.consumer_id, " stopped: ", stats_.trips_inserted.load(),
-                  " trips inserted, ", stats_.rows_rejected.load(), " rows rejected, ",
-                  stats_.batches.load(), " batches, ", stats_.unclustered.load(),
-                  " trips without a cluster"));
+                  " trips inserted, ", stats_.rows_rejected.load(), " rows rejected (",
+                  stats_.rows_refused.load(), " refused by the database), ", stats_.batches.load(),
+                  " batches, ", router_.unclustered(), " trips without a cluster"));
 }
 
 void TripConsumer::route(const rd_kafka_message_t& m) {
-    const std::string topic = rd_kafka_topic_name(m.rkt);
-    const auto position = positions_.find({topic, m.partition});
-    batch_.note_offset(topic, m.partition, m.offset,
+    const std::string_view topic = rd_kafka_topic_name(m.rkt);
+    const auto position = positions_.find({std::string(topic), m.partition});
+    batch_.note_offset(std::string(topic), m.partition, m.offset,
                        position == positions_.end() ? kNoOffset : position->second);
-    if (topic == options_.trips_topic) {
-        route_trip(topic, m);
-        return;
-    }
-    BatchRejection rejection;
-    rejection.topic = topic;
-    rejection.partition = m.partition;
-    rejection.offset = m.offset;
-    try {
-        const auto json = nlohmann::json::parse(payload(m));
-        if (topic == options_.jobs_topic) {
-            batch_.add_job(job_record_from_json(json));
-            return;
-        }
-        const RejectedRow row = rejected_row_from_json(json);
-        rejection.has_job = parse_job_id(row.job_id, rejection.job_id);
-        rejection.stage = "producer";
-        rejection.source = row.source;
-        rejection.line = row.line;
-        rejection.reason = row.reason;
-        rejection.raw = row.raw;
-    } catch (const std::exception& e) {
-        // A poison message is recorded and passed over, never retried forever.
-        rejection.stage = "consumer";
-        rejection.reason = std::string("undecodable message: ") + e.what();
-        rejection.raw = std::string(payload(m).substr(0, 4096));
-        log_.warn(cat(kafka::describe(topic, m.partition, m.offset), ": ", rejection.reason));
-    }
-    batch_.add_rejection(std::move(rejection));
-}
-
-void TripConsumer::route_trip(const std::string& topic, const rd_kafka_message_t& m) {
-    BatchTrip& t = batch_.add_trip();
-    std::string reason;
-    RowError error;
-    const bool decoded = decode_trip_message(payload(m), t.message, reason);
-    if (decoded && validate_trip(t.message.trip, error)) {
-        t.partition = m.partition;
-        t.cluster_id = -1;
-        if (model_) {
-            if (auto cluster = model_->assign(t.message.trip))
-                t.cluster_id = static_cast<int16_t>(*cluster);
-        }
-        if (t.cluster_id < 0) stats_.unclustered.fetch_add(1, std::memory_order_relaxed);
-        return;
-    }
-    BatchRejection rejection;
-    rejection.has_job = decoded;
-    rejection.job_id = t.message.job_id;
-    rejection.line = decoded ? t.message.line : 0;
-    rejection.stage = "consumer";
-    rejection.reason = decoded ? error.reason() : "undecodable message: " + reason;
-    rejection.raw = hex_excerpt(m);
-    rejection.topic = topic;
-    rejection.partition = m.partition;
-    rejection.offset = m.offset;
-    batch_.drop_last_trip();
-    batch_.add_rejection(std::move(rejection));
+    router_.route({topic, m.partition, m.offset, payload(m)}, batch_);
 }
 
 // Pipelining: while the writer thread commits one batch, this thread reads and decodes the
 // next. The next batch continues from the in-flight batch's end (positions_ advance when a
 // batch is handed over); if that batch then fails its offset check, both are dropped and
-// the partitions re-read from the stored offsets. The connection and writer belong to the
-// writer thread while a batch is in flight; this thread uses them only after finish_flush().
+// the partitions re-read from the stored offsets. The writer's connection belongs to the
+// writer thread while a batch is in flight; offsets and heartbeats use connections of their
+// own.
 void TripConsumer::start_flush() {
     if (!finish_flush(true) || batch_.empty()) return;
     for (const auto& [tp, range] : batch_.offsets())
@@ -230,7 +207,7 @@ bool TripConsumer::flush_in_flight_ready() const {
 
 bool TripConsumer::finish_flush(bool resync_on_fence) {
     if (!in_flight_.valid()) return true;
-    const FlushOutcome outcome = in_flight_.get();  // rethrows a non-retryable error
+    const FlushOutcome outcome = in_flight_.get();  // rethrows an infrastructure error
     if (outcome == FlushOutcome::committed) {
         mirror_offsets_to_kafka(writing_);
         writing_.clear();
@@ -241,10 +218,13 @@ bool TripConsumer::finish_flush(bool resync_on_fence) {
     batch_.clear();
     if (outcome == FlushOutcome::fenced && resync_on_fence && kafka_) {
         rd_kafka_topic_partition_list_t* current = nullptr;
-        if (rd_kafka_assignment(kafka_->handle(), &current) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            kafka::TopicPartitionListPtr owned(current);
-            assign_from_stored_offsets(kafka_->handle(), current);
+        const auto err = rd_kafka_assignment(kafka_->handle(), &current);
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log_.error(cat("reading the assignment to re-read it: ", rd_kafka_err2str(err)));
+            return false;
         }
+        kafka::TopicPartitionListPtr owned(current);
+        assign_from_stored_offsets(kafka_->handle(), current);
     }
     return false;
 }
@@ -259,16 +239,25 @@ TripConsumer::FlushOutcome TripConsumer::write_with_retry(const TripBatch& batch
     for (int attempt = 1;; ++attempt) {
         try {
             const auto started = std::chrono::steady_clock::now();
-            db::PgConnection& conn = connection();  // creates the writer on first use
-            const WriteResult r = writer_->write(conn, batch);
+            if (!writer_conn_ || !writer_conn_->healthy()) {
+                writer_conn_.reset();
+                writer_conn_ = std::make_unique<db::PgConnection>(
+                    options_.database_url, "tripstream-consumer " + options_.consumer_id);
+            }
+            const WriteResult r = writer_->write(*writer_conn_, batch);
             stats_.trips_inserted += r.trips_inserted;
             stats_.rows_rejected += r.rows_rejected;
+            stats_.rows_refused += r.rows_refused;
             ++stats_.batches;
             const double ms = std::chrono::duration<double, std::milli>(
                                   std::chrono::steady_clock::now() - started)
                                   .count();
             log_.debug(cat("committed batch: ", r.trips_inserted, " trips, ", r.rows_rejected,
                            " rejected, ", r.aggregate_rows, " aggregate rows, ", ms, " ms"));
+            if (r.rows_refused > 0) {
+                log_.warn(cat("batch committed without ", r.rows_refused,
+                              " row(s) the database refused; they are in rejected_rows"));
+            }
             for (const auto& job : r.completed_jobs)
                 log_.info(cat("job ", job, " completed"));
             return FlushOutcome::committed;
@@ -279,7 +268,7 @@ TripConsumer::FlushOutcome TripConsumer::write_with_retry(const TripBatch& batch
         } catch (const db::PgError& e) {
             if (!e.retryable()) throw;
             ++stats_.db_retries;
-            conn_.reset();
+            writer_conn_.reset();
             if (stop_ != nullptr && stop_->load()) {
                 log_.warn(
                     cat("stopping while the database is unavailable: the uncommitted batch "
@@ -309,45 +298,49 @@ void TripConsumer::mirror_offsets_to_kafka(const TripBatch& committed) {
     }
 }
 
+void TripConsumer::unassign(rd_kafka_t* rk) {
+    batch_.clear();
+    positions_.clear();
+    partitions_text_ = "{}";
+    if (const auto err = rd_kafka_assign(rk, nullptr)) {
+        log_.error(cat("giving up the partitions: ", rd_kafka_err2str(err)));
+    }
+}
+
 void TripConsumer::assign_from_stored_offsets(rd_kafka_t* rk,
                                               rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<TopicPartition> wanted;
+    for (int i = 0; i < partitions->cnt; ++i)
+        wanted.emplace_back(partitions->elems[i].topic, partitions->elems[i].partition);
+    std::map<TopicPartition, int64_t> stored;
     auto delay = std::chrono::milliseconds(200);
     for (;;) {
         try {
-            const db::PgResult stored = connection().exec(
-                "SELECT topic, kafka_partition, next_offset FROM tripstream.kafka_offsets"
-                " WHERE consumer_group = $1",
-                {options_.group_id});
-            positions_.clear();
-            for (int i = 0; i < partitions->cnt; ++i) {
-                rd_kafka_topic_partition_t& tp = partitions->elems[i];
-                int64_t position = kNoOffset;
-                for (int r = 0; r < PQntuples(stored.get()); ++r) {
-                    if (tp.topic == std::string_view(PQgetvalue(stored.get(), r, 0)) &&
-                        tp.partition == std::stoi(PQgetvalue(stored.get(), r, 1))) {
-                        position = std::stoll(PQgetvalue(stored.get(), r, 2));
-                    }
-                }
-                // A stored offset that retention or compaction removed is out of range:
-                // auto.offset.reset=earliest then starts at the first message that exists.
-                tp.offset = position >= 0 ? position : RD_KAFKA_OFFSET_BEGINNING;
-                positions_[{tp.topic, tp.partition}] = position;
-            }
+            stored = offsets_.committed(wanted);
             break;
         } catch (const db::PgError& e) {
             if (!e.retryable()) throw;
-            conn_.reset();
             log_.warn(cat("cannot read stored offsets, retrying: ", e.what()));
             if (stop_ != nullptr && stop_->load()) {
-                rd_kafka_assign(rk, nullptr);
+                unassign(rk);
                 return;
             }
             backoff(delay);
         }
     }
+    positions_.clear();
+    for (int i = 0; i < partitions->cnt; ++i) {
+        rd_kafka_topic_partition_t& tp = partitions->elems[i];
+        const int64_t position = stored[{tp.topic, tp.partition}];
+        // A stored offset that retention or compaction removed is out of range:
+        // auto.offset.reset=earliest then starts at the first message that exists.
+        tp.offset = position >= 0 ? position : RD_KAFKA_OFFSET_BEGINNING;
+        positions_[{tp.topic, tp.partition}] = position;
+    }
     batch_.clear();
-    if (auto err = rd_kafka_assign(rk, partitions)) {
-        log_.error(cat("assign failed: ", rd_kafka_err2str(err)));
+    if (const auto err = rd_kafka_assign(rk, partitions)) {
+        throw kafka::KafkaError(
+            cat("assigning ", partitions->cnt, " partitions: ", rd_kafka_err2str(err)));
     }
     std::vector<int32_t> mine;
     for (int i = 0; i < partitions->cnt; ++i) {
@@ -360,53 +353,35 @@ void TripConsumer::assign_from_stored_offsets(rd_kafka_t* rk,
 }
 
 void TripConsumer::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
-                                rd_kafka_topic_partition_list_t* partitions) {
-    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        finish_flush(false);
-        assign_from_stored_offsets(rk, partitions);
-        return;
-    }
-    if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        // Commit what we read while we still own it; if that fails, the new owner re-reads.
-        if (finish_flush(false) && !batch_.empty()) {
-            start_flush();
-            finish_flush(false);
-        }
-    } else {
-        finish_flush(false);
-    }
-    batch_.clear();
-    positions_.clear();
-    rd_kafka_assign(rk, nullptr);
-    partitions_text_ = "{}";
-    if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
-        log_.warn(cat("rebalance error: ", rd_kafka_err2str(err)));
-    }
-}
-
-void TripConsumer::heartbeat(const char* state) {
-    last_heartbeat_ = std::chrono::steady_clock::now();
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::system_clock::now() - started_).count();
+                                rd_kafka_topic_partition_list_t* partitions) noexcept {
     try {
-        connection().exec(
-            "INSERT INTO tripstream.consumers AS c (consumer_id, consumer_group, started_at,"
-            " last_heartbeat, partitions, rows_inserted, rows_rejected, batches, rows_per_second,"
-            " state) VALUES ($1, $2, to_timestamp($3::double precision), now(), $4::int[], $5, $6,"
-            " $7, $8, $9) ON CONFLICT (consumer_id) DO UPDATE SET last_heartbeat = now(),"
-            " partitions = EXCLUDED.partitions, rows_inserted = EXCLUDED.rows_inserted,"
-            " rows_rejected = EXCLUDED.rows_rejected, batches = EXCLUDED.batches,"
-            " rows_per_second = EXCLUDED.rows_per_second, state = EXCLUDED.state",
-            {options_.consumer_id, options_.group_id,
-             std::to_string(std::chrono::duration<double>(started_.time_since_epoch()).count()),
-             partitions_text_, std::to_string(stats_.trips_inserted.load()),
-             std::to_string(stats_.rows_rejected.load()), std::to_string(stats_.batches.load()),
-             std::to_string(
-                 elapsed > 0 ? static_cast<double>(stats_.trips_inserted.load()) / elapsed : 0),
-             std::string(state)});
-    } catch (const db::PgError& e) {
-        conn_.reset();
-        log_.debug(cat("heartbeat not recorded: ", e.what()));
+        if (fatal_) {  // failing: hold nothing, commit nothing, let the others take over
+            unassign(rk);
+            return;
+        }
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+            finish_flush(false);
+            assign_from_stored_offsets(rk, partitions);
+            return;
+        }
+        if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+            // Commit what we read while we still own it; if that fails, the new owner
+            // re-reads.
+            if (finish_flush(false) && !batch_.empty()) {
+                start_flush();
+                finish_flush(false);
+            }
+        } else {
+            finish_flush(false);
+            log_.warn(cat("rebalance error: ", rd_kafka_err2str(err)));
+        }
+        unassign(rk);
+    } catch (...) {
+        if (!fatal_) fatal_ = std::current_exception();
+        try {
+            unassign(rk);
+        } catch (...) {
+        }
     }
 }
 

@@ -101,6 +101,7 @@ bool CsvReader::next(CsvRecord& record) {
 
 void CsvReader::split_unquoted(std::string_view line, CsvRecord& record) {
     record.raw = line;
+    record.raw_length = line.size();
     record.fields.clear();
     const char* p = line.data();
     const char* const end = p + line.size();
@@ -165,6 +166,7 @@ bool CsvReader::parse_quoted(CsvRecord& record) {
     const bool has_newline = i < end_;
     record.unterminated_quote = in_quotes;
     record.raw = strip_cr({b + begin_, i - begin_});
+    record.raw_length = record.raw.size();
     record.line = line_;
     record.fields.clear();
     for (const auto& [offset, length] : spans)
@@ -182,21 +184,25 @@ void CsvReader::skip_long_line(CsvRecord& record) {
     record.too_long = true;
     record.fields.clear();
     long_line_.assign(buf_.data() + begin_, std::min(available(), kLongLineExcerpt));
+    uint64_t length = 0;  // up to the line feed, a carriage return before it included
     for (;;) {
         const char* start = buf_.data() + begin_;
         const auto* nl = static_cast<const char*>(std::memchr(start, '\n', available()));
         if (nl != nullptr) {
             const size_t advance = static_cast<size_t>(nl - start) + 1;
+            length += advance - 1;
             begin_ += advance;
             consumed_ += advance;
             break;
         }
+        length += available();
         consumed_ += available();
         begin_ = end_;
         if (!fill()) break;
     }
     ++line_;
     record.raw = long_line_;
+    record.raw_length = length;
 }
 
 }  // namespace tripstream

@@ -4,16 +4,13 @@
 #include <array>
 #include <optional>
 
+#include "tripstream/text/trim.hpp"
+
 namespace tripstream {
 namespace {
 
 std::string normalise(std::string_view name) {
-    while (!name.empty() && (name.front() == ' ' || name.front() == '\t'))
-        name.remove_prefix(1);
-    while (!name.empty() && (name.back() == ' ' || name.back() == '\t' || name.back() == '\r')) {
-        name.remove_suffix(1);
-    }
-    std::string out(name);
+    std::string out(trim_blanks(name));
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
@@ -43,9 +40,7 @@ TripColumns find_trip_columns(const std::vector<std::string_view>& header) {
         throw HeaderError("CSV header lacks required column(s): " + missing + " (expected " +
                           std::string(kTripCsvHeader) + ")");
     }
-    TripColumns c{*found[0], *found[1], *found[2], *found[3], *found[4], 0};
-    c.min_fields = 1 + std::max({c.region, c.origin, c.destination, c.datetime, c.datasource});
-    return c;
+    return TripColumns{*found[0], *found[1], *found[2], *found[3], *found[4], header.size()};
 }
 
 }  // namespace tripstream

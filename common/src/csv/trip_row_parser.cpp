@@ -1,18 +1,12 @@
 #include "tripstream/csv/trip_row_parser.hpp"
 
 #include "tripstream/geo/wkt_point.hpp"
+#include "tripstream/text/trim.hpp"
+#include "tripstream/text/utf8.hpp"
 #include "tripstream/time/datetime_parser.hpp"
 
 namespace tripstream {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
 
 bool reject_with(RowError& error, const char* code, std::string detail) {
     error.code = code;
@@ -20,28 +14,66 @@ bool reject_with(RowError& error, const char* code, std::string detail) {
     return false;
 }
 
-// Region and datasource: non-empty, bounded, no control characters (they would corrupt
-// COPY text and logs).
-bool check_name(std::string_view value, size_t max_length, const char* code, const char* what,
-                RowError& error) {
+// Strict UTF-8 without control characters (`allow_whitespace`: TAB, LF, VT, FF and CR are
+// accepted, for WKT). `offset` is where `value` starts within its CSV field, so the reported
+// byte offset is the field's: "region: invalid UTF-8 at byte 3 (overlong encoding)".
+bool check_text(std::string_view value, size_t offset, bool allow_whitespace, const char* code,
+                const char* what, RowError& error) {
+    auto problem = find_text_problem(value, allow_whitespace);
+    if (!problem) return true;
+    problem->offset += offset;
+    return reject_with(error, code, std::string(what) + ": " + problem->describe());
+}
+
+// Region and datasource: non-empty, bounded, strict UTF-8, no control characters (they would
+// corrupt COPY text and logs).
+bool check_name(std::string_view value, size_t offset, size_t max_length, const char* code,
+                const char* what, RowError& error) {
     if (value.empty()) return reject_with(error, code, std::string(what) + " is empty");
     if (value.size() > max_length) {
         return reject_with(error, code,
                            std::string(what) + " longer than " + std::to_string(max_length) +
                                " bytes (" + std::to_string(value.size()) + ")");
     }
-    for (const char c : value) {
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-            return reject_with(error, code, std::string(what) + " contains a control character");
-        }
+    return check_text(value, offset, false, code, what, error);
+}
+
+// A name field of a CSV row: trimmed of spaces and tabs, then checked; offsets stay the
+// field's.
+bool name_field(std::string_view field, size_t max_length, const char* code, const char* what,
+                std::string_view& value, RowError& error) {
+    value = trim_blanks(field);
+    const auto offset = static_cast<size_t>(value.data() - field.data());
+    return check_name(value, offset, max_length, code, what, error);
+}
+
+bool parse_point(std::string_view text, GeoPoint& point, const char* code, const char* what,
+                 RowError& error) {
+    if (!check_text(text, 0, true, code, what, error)) return false;
+    std::string detail;
+    if (!parse_wkt_point(text, point, detail) || !validate_point(point, detail)) {
+        return reject_with(error, code, std::move(detail));
     }
     return true;
 }
 
-bool parse_point(std::string_view text, GeoPoint& point, const char* code, RowError& error) {
+bool parse_time(std::string_view field, int64_t& time_us, RowError& error) {
+    const std::string_view value = trim_blanks(field);
+    const auto offset = static_cast<size_t>(value.data() - field.data());
+    if (!check_text(value, offset, false, reject::kBadDatetime, "datetime", error)) return false;
     std::string detail;
-    if (!parse_wkt_point(text, point, detail) || !validate_point(point, detail)) {
-        return reject_with(error, code, std::move(detail));
+    if (!parse_datetime(value, time_us, detail)) {
+        return reject_with(error, reject::kBadDatetime, std::move(detail));
+    }
+    return true;
+}
+
+// Region and datasource as stored: what name_field leaves (no surrounding blanks either).
+bool check_stored_name(const std::string& value, size_t max_length, const char* code,
+                       const char* what, RowError& error) {
+    if (!check_name(value, 0, max_length, code, what, error)) return false;
+    if (trim_blanks(value).size() != value.size()) {
+        return reject_with(error, code, std::string(what) + " has leading or trailing blanks");
     }
     return true;
 }
@@ -57,24 +89,27 @@ bool parse_trip_row(const CsvRecord& record, const TripColumns& columns, Trip& t
         return reject_with(error, reject::kUnterminatedQuote, "input ended inside a quoted field");
     }
     const auto& f = record.fields;
-    if (f.size() < columns.min_fields) {
-        return reject_with(error, reject::kMissingFields,
-                           "expected at least " + std::to_string(columns.min_fields) +
-                               " fields, got " + std::to_string(f.size()));
+    if (f.size() != columns.field_count) {
+        return reject_with(error, reject::kFieldCount,
+                           "expected " + std::to_string(columns.field_count) +
+                               " fields (as in the header), got " + std::to_string(f.size()));
     }
-    const std::string_view region = trim(f[columns.region]);
-    const std::string_view datasource = trim(f[columns.datasource]);
-    if (!check_name(region, kMaxRegionLength, reject::kBadRegion, "region", error)) return false;
-    if (!parse_point(f[columns.origin], trip.origin, reject::kBadOrigin, error)) return false;
-    if (!parse_point(f[columns.destination], trip.destination, reject::kBadDestination, error)) {
+    std::string_view region;
+    std::string_view datasource;
+    if (!name_field(f[columns.region], kMaxRegionLength, reject::kBadRegion, "region", region,
+                    error)) {
         return false;
     }
-    std::string detail;
-    if (!parse_datetime(f[columns.datetime], trip.time_us, detail)) {
-        return reject_with(error, reject::kBadDatetime, std::move(detail));
+    if (!parse_point(f[columns.origin], trip.origin, reject::kBadOrigin, "origin_coord", error)) {
+        return false;
     }
-    if (!check_name(datasource, kMaxDatasourceLength, reject::kBadDatasource, "datasource",
-                    error)) {
+    if (!parse_point(f[columns.destination], trip.destination, reject::kBadDestination,
+                     "destination_coord", error)) {
+        return false;
+    }
+    if (!parse_time(f[columns.datetime], trip.time_us, error)) return false;
+    if (!name_field(f[columns.datasource], kMaxDatasourceLength, reject::kBadDatasource,
+                    "datasource", datasource, error)) {
         return false;
     }
     trip.region.assign(region);
@@ -84,7 +119,7 @@ bool parse_trip_row(const CsvRecord& record, const TripColumns& columns, Trip& t
 
 bool validate_trip(const Trip& trip, RowError& error) {
     std::string detail;
-    if (!check_name(trip.region, kMaxRegionLength, reject::kBadRegion, "region", error)) {
+    if (!check_stored_name(trip.region, kMaxRegionLength, reject::kBadRegion, "region", error)) {
         return false;
     }
     if (!validate_point(trip.origin, detail)) {
@@ -93,8 +128,11 @@ bool validate_trip(const Trip& trip, RowError& error) {
     if (!validate_point(trip.destination, detail)) {
         return reject_with(error, reject::kBadDestination, std::move(detail));
     }
-    return check_name(trip.datasource, kMaxDatasourceLength, reject::kBadDatasource, "datasource",
-                      error);
+    if (!check_trip_time(trip.time_us, detail)) {
+        return reject_with(error, reject::kBadDatetime, std::move(detail));
+    }
+    return check_stored_name(trip.datasource, kMaxDatasourceLength, reject::kBadDatasource,
+                             "datasource", error);
 }
 
 }  // namespace tripstream

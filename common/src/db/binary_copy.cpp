@@ -69,6 +69,12 @@ void BinaryCopyBuffer::add_text(std::string_view v) {
     data_.append(v);
 }
 
+// bytea's binary form is the bytes themselves, like text's; the column type is what lets the
+// server accept any byte.
+void BinaryCopyBuffer::add_bytea(std::string_view bytes) {
+    add_text(bytes);
+}
+
 void BinaryCopyBuffer::add_uuid(const JobId& id) {
     put_be<int32_t>(16);
     data_.append(reinterpret_cast<const char*>(id.data()), id.size());

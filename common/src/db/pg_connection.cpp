@@ -13,6 +13,10 @@ std::string short_sql(const std::string& sql) {
 
 }  // namespace
 
+bool PgError::data_error() const {
+    return !connection_lost_ && (sqlstate_.rfind("22", 0) == 0 || sqlstate_.rfind("23", 0) == 0);
+}
+
 bool PgError::retryable() const {
     if (connection_lost_) return true;
     const std::string cls = sqlstate_.substr(0, 2);
@@ -97,9 +101,11 @@ void PgConnection::copy_in(const std::string& copy_sql, std::string_view data) {
     }
     if (PQputCopyEnd(conn_.get(), nullptr) != 1) fail(short_sql(copy_sql) + " (ending)");
     PgResult end(PQgetResult(conn_.get()));
-    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) fail(short_sql(copy_sql), end.get());
+    // Drain every result before reporting a refused COPY, so the connection is ready for the
+    // next command (a ROLLBACK TO SAVEPOINT when a row is being isolated).
     while (PgResult extra{PQgetResult(conn_.get())}) {
     }
+    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) fail(short_sql(copy_sql), end.get());
 }
 
 std::string first_value(const PgResult& result) {

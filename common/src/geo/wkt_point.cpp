@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "tripstream/text/utf8.hpp"
+
 namespace tripstream {
 namespace {
 
@@ -28,8 +30,7 @@ bool parse_number(std::string_view& s, double& out) {
 
 bool fail(std::string_view text, std::string& reason) {
     reason = "expected 'POINT (lon lat)', got '";
-    reason.append(text.substr(0, kExcerpt));
-    if (text.size() > kExcerpt) reason.append("...");
+    reason.append(sanitized_excerpt(text, kExcerpt));
     reason.push_back('\'');
     return false;
 }
@@ -68,6 +69,14 @@ bool parse_wkt_point(std::string_view text, GeoPoint& out, std::string& reason) 
 }
 
 bool validate_point(const GeoPoint& p, std::string& reason) {
+    if (!std::isfinite(p.lon)) {
+        reason = "longitude " + shortest(p.lon) + " is not a finite number";
+        return false;
+    }
+    if (!std::isfinite(p.lat)) {
+        reason = "latitude " + shortest(p.lat) + " is not a finite number";
+        return false;
+    }
     if (p.lon < -180.0 || p.lon > 180.0) {
         reason = "longitude " + shortest(p.lon) + " out of range [-180, 180]";
         return false;

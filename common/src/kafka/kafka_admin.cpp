@@ -14,12 +14,28 @@ struct AdminOptionsDeleter {
 struct DeleteRecordsDeleter {
     void operator()(rd_kafka_DeleteRecords_t* d) const { rd_kafka_DeleteRecords_destroy(d); }
 };
+struct DeleteTopicDeleter {
+    void operator()(rd_kafka_DeleteTopic_t* d) const { rd_kafka_DeleteTopic_destroy(d); }
+};
 struct MetadataDeleter {
     void operator()(const rd_kafka_metadata_t* m) const { rd_kafka_metadata_destroy(m); }
 };
 
 int timeout_ms(std::chrono::milliseconds t) {
     return static_cast<int>(t.count());
+}
+
+// Throws KafkaError for the first per-topic result of a CreateTopics or DeleteTopics request
+// that failed with anything but `harmless` (already exists, or does not exist).
+void check_topic_results(const rd_kafka_topic_result_t** results, size_t count,
+                         rd_kafka_resp_err_t harmless, const std::string& what) {
+    for (size_t i = 0; i < count; ++i) {
+        const auto code = rd_kafka_topic_result_error(results[i]);
+        if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != harmless) {
+            throw KafkaError(what + " " + rd_kafka_topic_result_name(results[i]) + ": " +
+                             rd_kafka_topic_result_error_string(results[i]));
+        }
+    }
 }
 
 }  // namespace
@@ -40,8 +56,10 @@ void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds t
     }
     std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
         rd_kafka_AdminOptions_new(handle_.get(), RD_KAFKA_ADMIN_OP_CREATETOPICS));
-    rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout), err,
-                                                sizeof err);
+    if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout), err,
+                                                    sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(std::string("admin operation timeout: ") + err);
+    }
     QueuePtr queue(rd_kafka_queue_new(handle_.get()));
     rd_kafka_NewTopic_t* topics[] = {topic.get()};
     rd_kafka_CreateTopics(handle_.get(), topics, 1, options.get(), queue.get());
@@ -54,13 +72,8 @@ void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds t
     size_t count = 0;
     const auto* result = rd_kafka_event_CreateTopics_result(event.get());
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
-    for (size_t i = 0; i < count; ++i) {
-        const auto code = rd_kafka_topic_result_error(results[i]);
-        if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
-            throw KafkaError("cannot create topic " + spec.name + ": " +
-                             rd_kafka_topic_result_error_string(results[i]));
-        }
-    }
+    check_topic_results(results, count, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
+                        "cannot create topic");
 }
 
 int KafkaAdmin::partition_count(const std::string& topic, std::chrono::milliseconds timeout) {
@@ -118,6 +131,37 @@ void KafkaAdmin::delete_records_before(const std::string& topic, int32_t partiti
             throw KafkaError(what + ": " + rd_kafka_err2str(offsets->elems[i].err));
         }
     }
+}
+
+void KafkaAdmin::delete_topics(const std::vector<std::string>& topics,
+                               std::chrono::milliseconds timeout) {
+    if (topics.empty()) return;
+    std::vector<std::unique_ptr<rd_kafka_DeleteTopic_t, DeleteTopicDeleter>> owned;
+    std::vector<rd_kafka_DeleteTopic_t*> requests;
+    for (const auto& t : topics) {
+        owned.emplace_back(rd_kafka_DeleteTopic_new(t.c_str()));
+        requests.push_back(owned.back().get());
+    }
+    char err[512];
+    std::unique_ptr<rd_kafka_AdminOptions_t, AdminOptionsDeleter> options(
+        rd_kafka_AdminOptions_new(handle_.get(), RD_KAFKA_ADMIN_OP_DELETETOPICS));
+    if (rd_kafka_AdminOptions_set_operation_timeout(options.get(), timeout_ms(timeout), err,
+                                                    sizeof err) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(std::string("admin operation timeout: ") + err);
+    }
+    QueuePtr queue(rd_kafka_queue_new(handle_.get()));
+    rd_kafka_DeleteTopics(handle_.get(), requests.data(), requests.size(), options.get(),
+                          queue.get());
+    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 5000));
+    if (!event) throw KafkaError("delete topics: no answer");
+    if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(std::string("delete topics: ") + rd_kafka_event_error_string(event.get()));
+    }
+    size_t count = 0;
+    const auto* result = rd_kafka_event_DeleteTopics_result(event.get());
+    const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(result, &count);
+    check_topic_results(results, count, RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART,
+                        "cannot delete topic");
 }
 
 }  // namespace tripstream::kafka

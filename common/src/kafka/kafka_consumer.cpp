@@ -30,17 +30,26 @@ KafkaConsumer::KafkaConsumer(const std::string& bootstrap_servers, const std::st
         rd_kafka_conf_set_opaque(conf.get(), this);
     }
     handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
-    rd_kafka_poll_set_consumer(handle_.get());
+    if (const auto code = rd_kafka_poll_set_consumer(handle_.get())) {
+        throw KafkaError(std::string("redirecting the main queue to the consumer: ") +
+                         rd_kafka_err2str(code));
+    }
 }
 
 void KafkaConsumer::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                          rd_kafka_topic_partition_list_t* partitions,
                                          void* opaque) {
-    static_cast<KafkaConsumer*>(opaque)->on_rebalance_(rk, err, partitions);
+    // An exception must not unwind through librdkafka's C frames. A handler that lets one
+    // escape has a bug; the partitions are given back so that the group can go on.
+    try {
+        static_cast<KafkaConsumer*>(opaque)->on_rebalance_(rk, err, partitions);
+    } catch (...) {
+        rd_kafka_assign(rk, nullptr);
+    }
 }
 
 KafkaConsumer::~KafkaConsumer() {
-    close();
+    close();  // the error, if any, was the caller's to read by closing first
 }
 
 void KafkaConsumer::subscribe(const std::vector<std::string>& topics) {
@@ -69,10 +78,10 @@ MessagePtr KafkaConsumer::poll(std::chrono::milliseconds timeout) {
     return MessagePtr(rd_kafka_consumer_poll(handle_.get(), static_cast<int>(timeout.count())));
 }
 
-void KafkaConsumer::close() {
-    if (closed_ || !handle_) return;
+rd_kafka_resp_err_t KafkaConsumer::close() {
+    if (closed_ || !handle_) return RD_KAFKA_RESP_ERR_NO_ERROR;
     closed_ = true;
-    rd_kafka_consumer_close(handle_.get());
+    return rd_kafka_consumer_close(handle_.get());
 }
 
 }  // namespace tripstream::kafka

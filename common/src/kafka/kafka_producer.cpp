@@ -80,7 +80,8 @@ DeliveryStats KafkaProducer::stats(int kind) const {
     return s;
 }
 
-void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message,
+                                void* opaque) noexcept {
     auto* self = static_cast<KafkaProducer*>(opaque);
     const auto kind = static_cast<int>(reinterpret_cast<intptr_t>(message->_private));
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -88,10 +89,15 @@ void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, 
         return;
     }
     self->failed_[kind].fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(self->error_mutex_);
-    if (self->first_error_.empty()) {
-        self->first_error_ = describe(rd_kafka_topic_name(message->rkt), message->partition) +
-                             ": " + rd_kafka_err2str(message->err);
+    // Called from librdkafka's C code: nothing may throw out of here (the message text
+    // allocates).
+    try {
+        std::lock_guard lock(self->error_mutex_);
+        if (self->first_error_.empty()) {
+            self->first_error_ = describe(rd_kafka_topic_name(message->rkt), message->partition) +
+                                 ": " + rd_kafka_err2str(message->err);
+        }
+    } catch (...) {
     }
 }
 

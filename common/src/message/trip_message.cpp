@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 
+#include "tripstream/text/hex.hpp"
 #include "tripstream/text/hex_digit.hpp"
 
 namespace tripstream {
@@ -93,13 +94,11 @@ JobId new_job_id() {
 }
 
 std::string job_id_to_string(const JobId& id) {
-    static constexpr char kHex[] = "0123456789abcdef";
     std::string out;
     out.reserve(36);
     for (size_t i = 0; i < id.size(); ++i) {
         if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
-        out.push_back(kHex[id[i] >> 4]);
-        out.push_back(kHex[id[i] & 0xF]);
+        append_hex_byte(out, id[i]);
     }
     return out;
 }

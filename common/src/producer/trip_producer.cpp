@@ -45,8 +45,8 @@ void TripProducer::send_trip(const Trip& trip, uint64_t line) {
 }
 
 void TripProducer::send_rejection(const SourceRow& row, const std::string& source) {
-    const RejectedRow rejected{job_id_text_, source, row.line, row.error.reason(),
-                               std::string(row.raw)};
+    const RejectedRow rejected{job_id_text_,         source,        row.line, row.error.reason(),
+                               std::string(row.raw), row.raw_length};
     kafka_.produce(dead_letters_.get(), -1, job_id_text_, to_json(rejected).dump(), kRejectKind);
     rejected_.fetch_add(1, std::memory_order_relaxed);
 }

@@ -38,6 +38,7 @@ bool CsvTripSource::next(Trip& trip, SourceRow& row) {
     if (!reader_.next(record_)) return false;
     row.line = record_.line;
     row.raw = record_.raw;
+    row.raw_length = record_.raw_length;
     row.ok = parse_trip_row(record_, columns_, trip, row.error);
     return true;
 }
@@ -63,6 +64,7 @@ bool GeneratedTripSource::next(Trip& trip, SourceRow& row) {
     row.line = index_ + 2;
     row.ok = true;
     row.raw = {};
+    row.raw_length = 0;
     ++index_;
     return true;
 }

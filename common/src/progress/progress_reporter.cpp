@@ -89,7 +89,12 @@ void ProgressReporter::loop() {
                               : std::chrono::duration_cast<std::chrono::milliseconds>(kLogInterval);
     while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
         lock.unlock();
-        render(false);
+        // Progress is cosmetic: a failure to render it (e.g. out of memory) must not end the
+        // process through an exception leaving this thread.
+        try {
+            render(false);
+        } catch (...) {
+        }
         lock.lock();
     }
 }

@@ -12,12 +12,22 @@ const char* to_string(JobState state) {
             return "completed";
         case JobState::failed:
             return "failed";
+        case JobState::stalled:
+            return "stalled";
     }
     return "unknown";
 }
 
 const char* to_string(IngestionState state) {
-    return state == IngestionState::ingesting ? "ingesting" : "idle";
+    switch (state) {
+        case IngestionState::idle:
+            return "idle";
+        case IngestionState::ingesting:
+            return "ingesting";
+        case IngestionState::stalled:
+            return "stalled";
+    }
+    return "unknown";
 }
 
 }  // namespace tripstream::status

@@ -48,7 +48,8 @@ nlohmann::json to_json(const JobStatus& job) {
             {"finished_at", instant(job.finished_at_us)},
             {"rate", tenths_or_null(job.rate)},
             {"eta_seconds", tenths_or_null(job.eta_seconds)},
-            {"error", or_null(job.error)}};
+            {"error", or_null(job.error)},
+            {"reason", or_null(job.reason)}};
 }
 
 nlohmann::json to_json(const PartitionLag& partition) {
@@ -70,11 +71,13 @@ nlohmann::json to_json(const ConsumerStatus& consumer) {
             {"batches", consumer.batches},
             {"rows_per_second", tenths(consumer.rows_per_second)},
             {"state", consumer.state},
-            {"live", consumer.live}};
+            {"live", consumer.live},
+            {"error", or_null(consumer.error)}};
 }
 
 nlohmann::json to_json(const IngestionStatus& status) {
     return {{"state", to_string(status.state)},
+            {"reason", or_null(status.reason)},
             {"generated_at", format_iso_timestamp(status.generated_at_us)},
             {"total_lag", or_null(status.total_lag)},
             {"jobs", array_of(status.jobs)},

@@ -4,6 +4,7 @@
 
 #include "tripstream/message/trip_message.hpp"
 #include "tripstream/status/job_status_rules.hpp"
+#include "tripstream/status/stall_rules.hpp"
 
 namespace tripstream::status {
 namespace {
@@ -47,7 +48,7 @@ constexpr const char* kConsumersSql =
     "SELECT consumer_id, consumer_group, array_to_string(partitions, ','),"
     " (extract(epoch FROM started_at) * 1000000)::bigint,"
     " (extract(epoch FROM last_heartbeat) * 1000000)::bigint,"
-    " rows_inserted, rows_rejected, batches, rows_per_second, state"
+    " rows_inserted, rows_rejected, batches, rows_per_second, state, error"
     " FROM tripstream.consumers"
     " WHERE consumer_group = $1"
     "   AND last_heartbeat >= now() - make_interval(secs => $2::double precision)"
@@ -178,12 +179,12 @@ ConsumerStatus consumer_status(const Row& r, int64_t now_us, std::chrono::second
     c.rows_rejected = r.int64(6);
     c.batches = r.int64(7);
     c.rows_per_second = r.real(8);
-    c.state = r.text(9);
     // A consumer that died without saying so (SIGKILL) still reads "running": its
     // heartbeat's age tells. Both instants are on the database clock.
-    const int64_t window_us =
-        std::chrono::duration_cast<std::chrono::microseconds>(live_window).count();
-    c.live = c.state == "running" && now_us - c.last_heartbeat_us < window_us;
+    c.state = reported_consumer_state(
+        r.text(9), std::chrono::microseconds(now_us - c.last_heartbeat_us), live_window);
+    c.live = c.state == "running";
+    c.error = r.opt_text(10);
     return c;
 }
 
@@ -207,8 +208,7 @@ IngestionStatus read_in_snapshot(db::PgConnection& conn, const StatusScope& scop
     status.partitions = partition_lags(scope.topics, read_stored_offsets(conn, scope));
     status.total_lag = total_lag(scope.topics, status.partitions);
     status.consumers = read_consumers(conn, scope, status.generated_at_us);
-    status.state = producing || status.total_lag.value_or(0) > 0 ? IngestionState::ingesting
-                                                                 : IngestionState::idle;
+    apply_overall_state(status, {producing, scope.consumer_group, scope.consumer_live_window});
     return status;
 }
 

@@ -1,5 +1,8 @@
 #include "tripstream/time/datetime_parser.hpp"
 
+#include "tripstream/text/digits.hpp"
+#include "tripstream/text/trim.hpp"
+#include "tripstream/text/utf8.hpp"
 #include "tripstream/time/civil_time.hpp"
 #include "tripstream/trip.hpp"
 
@@ -10,13 +13,8 @@ constexpr size_t kExcerpt = 60;
 
 // Reads exactly `width` digits.
 bool digits(std::string_view s, size_t pos, size_t width, int& out) {
-    if (pos + width > s.size()) return false;
-    int v = 0;
-    for (size_t i = pos; i < pos + width; ++i) {
-        const char c = s[i];
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + (c - '0');
-    }
+    const int v = fixed_digits(s, pos, width);
+    if (v < 0) return false;
     out = v;
     return true;
 }
@@ -24,22 +22,42 @@ bool digits(std::string_view s, size_t pos, size_t width, int& out) {
 bool fail(std::string_view text, const char* what, std::string& reason) {
     reason = what;
     reason.append(", got '");
-    reason.append(text.substr(0, kExcerpt));
-    if (text.size() > kExcerpt) reason.append("...");
+    reason.append(sanitized_excerpt(text, kExcerpt));
     reason.push_back('\'');
     return false;
 }
 
 constexpr const char* kShape = "expected 'YYYY-MM-DD HH:MM:SS[.ffffff][Z|+HH:MM]'";
 
+// Years 0001..9999 print as dates; anything else (a hostile message) as a number.
+void append_instant(std::string& out, int64_t time_us) {
+    constexpr int64_t kYear1Us = -62'135'596'800LL * kMicrosPerSecond;
+    constexpr int64_t kYear10000Us = 253'402'300'800LL * kMicrosPerSecond;
+    if (time_us >= kYear1Us && time_us < kYear10000Us) {
+        append_datetime(out, time_us);
+        out.append(" UTC");
+    } else {
+        out.append(std::to_string(time_us));
+        out.append(" us since the epoch");
+    }
+}
+
 }  // namespace
 
+bool check_trip_time(int64_t time_us, std::string& reason) {
+    if (is_supported_trip_time(time_us)) return true;
+    reason = "time ";
+    append_instant(reason, time_us);
+    reason.append(" out of range [");
+    append_datetime(reason, kMinTripTimeUs);
+    reason.append(", ");
+    append_datetime(reason, kMaxTripTimeUs);
+    reason.append("] UTC");
+    return false;
+}
+
 bool parse_datetime(std::string_view text, int64_t& time_us, std::string& reason) {
-    std::string_view s = text;
-    while (!s.empty() && s.front() == ' ')
-        s.remove_prefix(1);
-    while (!s.empty() && s.back() == ' ')
-        s.remove_suffix(1);
+    const std::string_view s = trim_blanks(text);
     int year, month, day, hour, minute, second;
     if (s.size() < 19 || !digits(s, 0, 4, year) || s[4] != '-' || !digits(s, 5, 2, month) ||
         s[7] != '-' || !digits(s, 8, 2, day) || (s[10] != ' ' && s[10] != 'T' && s[10] != 't') ||
@@ -94,7 +112,10 @@ bool parse_datetime(std::string_view text, int64_t& time_us, std::string& reason
     const int64_t days = days_from_civil(year, month, day);
     const int64_t seconds =
         days * kSecondsPerDay + hour * 3600 + minute * 60 + second - int64_t{offset_minutes} * 60;
-    time_us = seconds * kMicrosPerSecond + micros;
+    const int64_t t = seconds * kMicrosPerSecond + micros;
+    // An offset can move 1900-01-01 00:30+01:00 or 2199-12-31 23:30-01:00 out of range.
+    if (!check_trip_time(t, reason)) return false;
+    time_us = t;
     return true;
 }
 

@@ -1,11 +1,11 @@
 #include "tripstream/time/iso_timestamp.hpp"
 
 #include "tripstream/time/civil_time.hpp"
+#include "tripstream/trip.hpp"
 
 namespace tripstream {
 
 std::string format_iso_timestamp(int64_t time_us) {
-    constexpr int64_t kMicrosPerSecond = 1'000'000;
     // Floor, not truncation toward zero, so instants before 1970 round down as well.
     int64_t remainder = time_us % kMicrosPerSecond;
     if (remainder < 0) remainder += kMicrosPerSecond;

@@ -4,8 +4,11 @@
 // snapshot only when something changed. Every client waits on the hub, so 1,000 clients
 // cost one status query per change, not 1,000.
 //
-// Kafka end offsets (producer progress, lag) change without a database event, so while
-// anything is ingesting the hub also re-reads every 2 s (every 10 s when idle).
+// Kafka end offsets (producer progress, lag) change without a database event, and so does a
+// consumer dying (a dead process sends nothing): the hub also re-reads every 2 s while
+// anything is ingesting or stalled, every half heartbeat expiry (7.5 s) when idle, and at the
+// moment the oldest live consumer's heartbeat expires, so a death (and the stall it causes)
+// is published within a fraction of a second of the expiry without anyone asking.
 #pragma once
 
 #include <atomic>
@@ -24,6 +27,7 @@
 #include "tripstream/kafka/kafka_admin.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/status/ingestion_status.hpp"
+#include "tripstream/status/stall_rules.hpp"
 #include "tripstream/status/status_reader.hpp"
 
 namespace tripstream::api {
@@ -37,7 +41,11 @@ struct StatusSnapshot {
 struct StatusHubOptions {
     std::chrono::milliseconds min_interval{250};  // at most 4 snapshots per second
     std::chrono::milliseconds busy_refresh{2000};
-    std::chrono::milliseconds idle_refresh{10000};
+    std::chrono::milliseconds idle_refresh{
+        std::chrono::duration_cast<std::chrono::milliseconds>(status::kHeartbeatExpiry) / 2};
+    // Re-read this long after a live consumer's heartbeat is due to expire (database clock
+    // against ours: the margin absorbs the read's own delay).
+    std::chrono::milliseconds expiry_margin{250};
 };
 
 class StatusHub {
@@ -86,6 +94,9 @@ class StatusHub {
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
     std::shared_ptr<const StatusSnapshot> latest_;
+    // When the next live consumer's heartbeat expires (max() when none is live); run() only.
+    std::chrono::steady_clock::time_point next_expiry_ =
+        std::chrono::steady_clock::time_point::max();
     std::thread thread_;
 };
 

@@ -2,14 +2,21 @@
 // deltas upserted, rejected rows and job records stored, progress counted, and the Kafka
 // offsets of every partition the batch covers checked and advanced, all committed together.
 // After a crash either all of it is in the database or none of it is.
+//
+// Poison isolation: a row the database refuses for its content (SQLSTATE class 22, data
+// exception, or 23, integrity violation) does not fail the batch. The rows are stored under
+// a savepoint; when that attempt is refused, the rows are split in halves and each half is
+// tried again, down to the single refused row, which is stored as a rejected row (stage
+// 'consumer', with the database's message) in the same transaction. A clean batch pays one
+// SAVEPOINT and one RELEASE.
 #pragma once
 
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "tripstream/consumer/dimension_cache.hpp"
+#include "tripstream/consumer/offset_store.hpp"
 #include "tripstream/consumer/trip_aggregates.hpp"
 #include "tripstream/consumer/trip_batch.hpp"
 #include "tripstream/db/binary_copy.hpp"
@@ -17,22 +24,10 @@
 
 namespace tripstream {
 
-// The stored offset of a partition is not where this batch starts: another consumer
-// committed these messages (this one lost the partition) or a range was skipped. The batch
-// is not written; the caller re-reads the partitions from their stored offsets.
-class FencedError : public std::runtime_error {
-  public:
-    FencedError(const std::string& what, std::vector<TopicPartition> partitions)
-        : std::runtime_error(what), partitions_(std::move(partitions)) {}
-    const std::vector<TopicPartition>& partitions() const { return partitions_; }
-
-  private:
-    std::vector<TopicPartition> partitions_;
-};
-
 struct WriteResult {
     uint64_t trips_inserted = 0;
     uint64_t rows_rejected = 0;   // rejected rows recorded (producer and consumer stage)
+    uint64_t rows_refused = 0;    // of those, rows the database refused (isolated)
     uint64_t aggregate_rows = 0;  // cell and cluster delta rows upserted
     std::vector<std::string> completed_jobs;
 };
@@ -45,32 +40,45 @@ inline constexpr int16_t kNoModel = 0;  // models.model_id starts at 1
 struct WriterIdentity {
     std::string consumer_group;
     std::string consumer_id;
-    int16_t model_id = -1;  // -1: no k-means model loaded
+    std::string trips_topic;  // named in the rejected rows of refused trips
+    int16_t model_id = -1;    // -1: no k-means model loaded
 };
 
 class BatchWriter {
   public:
     explicit BatchWriter(WriterIdentity identity) : identity_(std::move(identity)) {}
 
-    // Writes `batch` in one transaction. Throws db::PgError (check retryable()) or
-    // FencedError; on any exception nothing of the batch is committed.
+    // Writes `batch` in one transaction. Throws db::PgError (check retryable()) for failures
+    // that are not about a row's content, or FencedError; on any exception nothing of the
+    // batch is committed.
     WriteResult write(db::PgConnection& conn, const TripBatch& batch);
 
     DimensionCache& dimensions() { return dims_; }
 
   private:
+    struct RowIds {
+        int32_t job = 0;
+        int16_t region = 0;
+        int16_t datasource = 0;
+    };
     struct Prepared;
+
     void prepare(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
-    void check_and_lock_offsets(db::PgConnection& conn, const TripBatch& batch);
-    void advance_offsets(db::PgConnection& conn, const TripBatch& batch);
+    void store_isolating(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
+                         const std::vector<size_t>& rows);
+    bool try_store(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
+                   const std::vector<size_t>& rows, std::string& refusal);
+    void encode_trips(const TripBatch& batch, const Prepared& p, const std::vector<size_t>& rows);
     void upsert_aggregates(db::PgConnection& conn);
-    void write_jobs(db::PgConnection& conn, const TripBatch& batch);
-    void write_progress(db::PgConnection& conn, const Prepared& p);
+    void write_jobs(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
+    void write_rejections(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
+    void write_progress(db::PgConnection& conn, const TripBatch& batch, const Prepared& p);
     std::vector<std::string> complete_jobs(db::PgConnection& conn, const Prepared& p);
 
     WriterIdentity identity_;
     DimensionCache dims_;
     TripAggregates aggregates_;
+    bool deltas_used_ = false;  // the temp delta tables hold rows of an earlier attempt
     db::BinaryCopyBuffer trips_copy_;
     db::BinaryCopyBuffer cells_copy_;
     db::BinaryCopyBuffer clusters_copy_;

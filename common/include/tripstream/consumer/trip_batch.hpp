@@ -31,7 +31,15 @@ struct OffsetRange {
 struct BatchTrip {
     TripMessage message;
     int32_t partition = 0;
+    int64_t offset = 0;
     int16_t cluster_id = -1;  // -1: unassigned
+};
+
+struct BatchJob {
+    JobRecord record;  // job_id already checked to be a UUID
+    std::string topic;
+    int32_t partition = 0;
+    int64_t offset = 0;
 };
 
 struct BatchRejection {
@@ -40,8 +48,9 @@ struct BatchRejection {
     std::string stage;  // "producer" (dead-letter topic) or "consumer"
     std::string source;
     uint64_t line = 0;
-    std::string reason;
-    std::string raw;
+    std::string reason;       // any bytes: stored sanitized (valid UTF-8, no control bytes)
+    std::string raw;          // any bytes, at most kMaxRawExcerptBytes; stored as bytea
+    uint64_t raw_length = 0;  // length of the whole original row or message
     std::string topic;
     int32_t partition = 0;
     int64_t offset = 0;
@@ -60,12 +69,12 @@ class TripBatch {
     // Takes back the last add_trip() (the message turned out not to be a valid trip).
     void drop_last_trip() { trips_.pop_back(); }
     void add_rejection(BatchRejection rejection) { rejections_.push_back(std::move(rejection)); }
-    void add_job(JobRecord job) { jobs_.push_back(std::move(job)); }
+    void add_job(BatchJob job) { jobs_.push_back(std::move(job)); }
 
     const std::vector<BatchTrip>& trips() const { return trips_; }
     std::vector<BatchTrip>& trips() { return trips_; }
     const std::vector<BatchRejection>& rejections() const { return rejections_; }
-    const std::vector<JobRecord>& jobs() const { return jobs_; }
+    const std::vector<BatchJob>& jobs() const { return jobs_; }
     const std::map<TopicPartition, OffsetRange>& offsets() const { return offsets_; }
 
     size_t messages() const { return messages_; }
@@ -77,7 +86,7 @@ class TripBatch {
   private:
     std::vector<BatchTrip> trips_;
     std::vector<BatchRejection> rejections_;
-    std::vector<JobRecord> jobs_;
+    std::vector<BatchJob> jobs_;
     std::map<TopicPartition, OffsetRange> offsets_;
     size_t messages_ = 0;
     std::chrono::steady_clock::time_point started_;

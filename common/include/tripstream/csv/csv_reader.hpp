@@ -2,6 +2,9 @@
 // breaks inside), CRLF or LF line ends, a UTF-8 byte-order mark at the start. Memory is
 // bounded by the longest record, whatever the input size.
 //
+// Fields are bytes: NUL, invalid UTF-8 and control characters pass through untouched (the
+// row parser judges them).
+//
 // Unquoted lines, the overwhelmingly common case, take a fast path (memchr for the line end,
 // one pass to split); only lines containing a quote go through the full state machine.
 #pragma once
@@ -19,6 +22,7 @@ struct CsvRecord {
     // Views into the reader's buffers: valid until the next call to next().
     std::vector<std::string_view> fields;
     std::string_view raw;             // the record's text without its line terminator
+    uint64_t raw_length = 0;          // the whole text's length: > raw.size() when cut
     uint64_t line = 0;                // 1-based physical line on which the record starts
     bool too_long = false;            // longer than the limit: `raw` is cut, `fields` is empty
     bool unterminated_quote = false;  // the input ended inside a quoted field

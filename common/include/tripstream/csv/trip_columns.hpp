@@ -24,10 +24,12 @@ struct TripColumns {
     size_t destination = 2;
     size_t datetime = 3;
     size_t datasource = 4;
-    size_t min_fields = 5;  // a row needs at least this many fields
+    // The header's number of fields, extra columns and an empty field after a trailing comma
+    // included: every row must have exactly this many (reject::kFieldCount otherwise).
+    size_t field_count = 5;
 };
 
-// Matches names case-insensitively, ignoring surrounding whitespace. Throws HeaderError
+// Matches names case-insensitively, ignoring surrounding spaces and tabs. Throws HeaderError
 // naming every missing column, or a column that appears twice.
 TripColumns find_trip_columns(const std::vector<std::string_view>& header);
 

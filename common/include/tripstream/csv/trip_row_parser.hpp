@@ -21,11 +21,16 @@ struct RowError {
     std::string reason() const { return code + ": " + detail; }
 };
 
-// The stable reason codes (documented in docs/message-format.md).
+// The stable reason codes (documented in docs/message-format.md and docs/producer.md). Every
+// detail is printable UTF-8: field text is quoted only through sanitized_excerpt, and a
+// field that is not strict UTF-8 text is reported by byte offset, e.g. "region: invalid
+// UTF-8 at byte 3 (overlong encoding)" or "datasource: control character U+0000 at byte 0".
 namespace reject {
 inline constexpr const char* kLineTooLong = "line_too_long";
 inline constexpr const char* kUnterminatedQuote = "unterminated_quote";
-inline constexpr const char* kMissingFields = "missing_fields";
+// More or fewer fields than the header (an empty field after a trailing comma counts).
+// Replaces "missing_fields", which only covered fewer.
+inline constexpr const char* kFieldCount = "field_count";
 inline constexpr const char* kBadRegion = "bad_region";
 inline constexpr const char* kBadOrigin = "bad_origin_coord";
 inline constexpr const char* kBadDestination = "bad_destination_coord";
@@ -34,10 +39,21 @@ inline constexpr const char* kBadDatasource = "bad_datasource";
 }  // namespace reject
 
 // Fills `trip` (reusing its storage) and returns true, or sets `error` and returns false.
+// Checks, in this order: record too long / unterminated quote; exactly columns.field_count
+// fields; region (trimmed of spaces and tabs: 1..64 bytes, strict UTF-8, no C0/DEL/C1
+// control characters); origin and destination (strict UTF-8, no control characters but
+// WKT's whitespace, then WKT, finite, in range); datetime (trimmed, strict UTF-8, no control
+// characters, then parse_datetime, which also enforces kMinTripTimeUs..kMaxTripTimeUs);
+// datasource (as region). Never throws, whatever the bytes.
 bool parse_trip_row(const CsvRecord& record, const TripColumns& columns, Trip& trip,
                     RowError& error);
 
-// Checks a trip's fields against the same rules (for trips that did not come from CSV).
+// Checks a trip against everything parse_trip_row guarantees (for trips that did not come
+// from CSV, and for the consumer, which re-checks every decoded message): region and
+// datasource 1..64 bytes of strict UTF-8 without control characters or surrounding blanks;
+// points finite and within WGS84 ranges (negative zero and subnormals are accepted); the
+// time within kMinTripTimeUs..kMaxTripTimeUs (trip.hpp), else bad_datetime. Every trip
+// parse_trip_row accepts passes.
 bool validate_trip(const Trip& trip, RowError& error);
 
 }  // namespace tripstream

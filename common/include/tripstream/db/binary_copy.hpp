@@ -23,7 +23,8 @@ class BinaryCopyBuffer {
     void add_int32(int32_t v);
     void add_int64(int64_t v);
     void add_float64(double v);
-    void add_text(std::string_view v);
+    void add_text(std::string_view v);  // v must be valid UTF-8 without NUL (the server checks)
+    void add_bytea(std::string_view bytes);  // any bytes
     void add_uuid(const JobId& id);
     // timestamptz from microseconds since the Unix epoch.
     void add_timestamptz(int64_t unix_micros);

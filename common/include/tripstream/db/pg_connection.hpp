@@ -26,6 +26,9 @@ class PgError : public std::runtime_error {
     // True for failures that a retry (after reconnecting, if needed) can fix: the server went
     // away or restarts, too many connections, serialization failure, deadlock.
     bool retryable() const;
+    // True for a refusal of the data itself (SQLSTATE class 22, data exception, or 23,
+    // integrity violation): retrying the same rows cannot help, leaving them out can.
+    bool data_error() const;
 
   private:
     std::string sqlstate_;

@@ -1,4 +1,4 @@
-// Topic administration: creating topics and reading partition end offsets.
+// Topic administration: creating and deleting topics, reading partition end offsets.
 #pragma once
 
 #include <chrono>
@@ -35,6 +35,10 @@ class KafkaAdmin {
     // Deletes the messages of `topic`[`partition`] before `offset` (what retention does).
     void delete_records_before(const std::string& topic, int32_t partition, int64_t offset,
                                std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+    // Deletes the topics that exist among `topics` (a missing one is not an error).
+    void delete_topics(const std::vector<std::string>& topics,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   private:
     HandlePtr handle_;

@@ -36,12 +36,14 @@ class KafkaConsumer {
     // The next message or event (check ->err), or nullptr after `timeout` without one.
     MessagePtr poll(std::chrono::milliseconds timeout);
 
-    // Leaves the group; called by the destructor if not called before.
-    void close();
+    // Leaves the group (the rebalance handler runs for the revocation); the destructor calls
+    // it if not called before. Returns librdkafka's error code (NO_ERROR when already closed).
+    rd_kafka_resp_err_t close();
 
     rd_kafka_t* handle() { return handle_.get(); }
 
   private:
+    // Called by librdkafka's C code: must not throw (the handler is noexcept-wrapped here).
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                      rd_kafka_topic_partition_list_t* partitions, void* opaque);
 

@@ -59,7 +59,7 @@ class KafkaProducer {
     rd_kafka_t* handle() { return handle_.get(); }
 
   private:
-    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);
+    static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) noexcept;
 
     std::atomic<uint64_t> produced_[kMessageKinds] = {};
     std::atomic<uint64_t> delivered_[kMessageKinds] = {};

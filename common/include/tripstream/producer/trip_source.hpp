@@ -19,7 +19,8 @@ struct SourceRow {
     uint64_t line = 0;  // line number in the source (the header is line 1)
     bool ok = false;    // false: `error` says why the row was rejected
     RowError error;
-    std::string_view raw;  // the row's text (valid until the next call)
+    std::string_view raw;     // the row's text (valid until the next call), possibly cut
+    uint64_t raw_length = 0;  // the whole row's length in bytes (0: raw.size())
 };
 
 class TripSource {

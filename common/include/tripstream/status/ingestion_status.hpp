@@ -14,11 +14,13 @@ namespace tripstream::status {
 
 // queued: nothing of the job stored yet; running: rows stored, not all of them yet;
 // completed: every row the producer sent is stored or rejected (ingestion_jobs.completed_at);
-// failed: the producer reported failure (such a job never completes).
-enum class JobState { queued, running, completed, failed };
+// failed: the producer reported failure (such a job never completes); stalled: it has rows
+// left to store but no consumer of the group is live (see stall_rules.hpp).
+enum class JobState { queued, running, completed, failed, stalled };
 
-// ingesting: a producer is running or the consumers have messages to read; idle otherwise.
-enum class IngestionState { idle, ingesting };
+// ingesting: a producer is running or the consumers have messages to read; stalled: messages
+// wait in Kafka and no consumer is live to read them; idle otherwise.
+enum class IngestionState { idle, ingesting, stalled };
 
 const char* to_string(JobState state);
 const char* to_string(IngestionState state);
@@ -41,7 +43,8 @@ struct JobStatus {
     std::optional<int64_t> finished_at_us;  // completed: completion; failed: producer's end
     std::optional<double> rate;             // rows per second stored (inserted + rejected)
     std::optional<double> eta_seconds;
-    std::optional<std::string> error;
+    std::optional<std::string> error;   // the producer's error
+    std::optional<std::string> reason;  // why it is stalled; nullopt in every other state
 
     bool operator==(const JobStatus&) const = default;
 };
@@ -66,14 +69,19 @@ struct ConsumerStatus {
     int64_t rows_rejected = 0;
     int64_t batches = 0;
     double rows_per_second = 0;  // the consumer's average since it started
-    std::string state;           // running | stopped, as the consumer last wrote it
-    bool live = false;           // running with a recent heartbeat
+    // running | stopped | failed as the consumer last wrote it, or dead: it says running but
+    // its heartbeat expired (killed without a word).
+    std::string state;
+    bool live = false;                 // state running (so with an unexpired heartbeat)
+    std::optional<std::string> error;  // what stopped it (state failed), as it wrote it
 
     bool operator==(const ConsumerStatus&) const = default;
 };
 
 struct IngestionStatus {
     IngestionState state = IngestionState::idle;
+    // Why ingestion is stalled, or which consumers failed or died; nullopt when all is well.
+    std::optional<std::string> reason;
     std::vector<JobStatus> jobs;  // most recently seen first
     std::vector<PartitionLag> partitions;
     std::optional<int64_t> total_lag;  // nullopt when some partition's lag is unknown

@@ -14,13 +14,13 @@
 #include "tripstream/db/pg_connection.hpp"
 #include "tripstream/status/ingestion_status.hpp"
 #include "tripstream/status/partition_lag.hpp"
+#include "tripstream/status/stall_rules.hpp"
 
 namespace tripstream::status {
 
-// Consumers heartbeat every 5 s (kHeartbeatEvery in common/src/consumer/trip_consumer.cpp)
-// but skip it while a batch commits or the database is away; three missed beats mean the
-// process is most likely gone.
-inline constexpr std::chrono::seconds kDefaultConsumerLiveWindow{15};
+// A consumer whose heartbeat is this old is reported dead (kHeartbeatExpiry: three missed
+// beats).
+inline constexpr std::chrono::seconds kDefaultConsumerLiveWindow = kHeartbeatExpiry;
 // Consumer rows are never deleted (one per process); the status lists the recent ones.
 inline constexpr std::chrono::seconds kDefaultConsumerHistory{3600};
 inline constexpr int kMaxConsumersListed = 100;
