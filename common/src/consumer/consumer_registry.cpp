@@ -55,8 +55,4 @@ void ConsumerRegistry::record(ConsumerState state, const ConsumerProgress& progr
     }
 }
 
-std::chrono::steady_clock::duration ConsumerRegistry::since_last_record() const {
-    return std::chrono::steady_clock::now() - last_record_;
-}
-
 }  // namespace tripstream

@@ -26,11 +26,6 @@ void TripBatch::note_offset(const std::string& topic, int32_t partition, int64_t
     range.next = offset + 1;
 }
 
-std::chrono::steady_clock::duration TripBatch::age() const {
-    return messages_ == 0 ? std::chrono::steady_clock::duration::zero()
-                          : std::chrono::steady_clock::now() - started_;
-}
-
 void TripBatch::clear() {
     trips_.clear();
     rejections_.clear();

@@ -138,10 +138,11 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
     record_state(ConsumerState::running);
     auto last_message = std::chrono::steady_clock::now();
     while (!stop.load()) {
+        bool routed = false;
         if (auto m = kafka_->poll(100ms)) {
             if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
                 route(*m);
-                last_message = std::chrono::steady_clock::now();
+                routed = true;
             } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 log_.warn(cat(
                     "kafka: ",
@@ -151,18 +152,23 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
             }
         }
         if (fatal_) std::rethrow_exception(fatal_);
+        // One clock reading per message serves every check below: on this loop's hot path
+        // (once per message) the clock is a measurable share of the consumer's CPU.
+        const auto now = std::chrono::steady_clock::now();
+        if (routed) last_message = now;
         if (flush_in_flight_ready()) finish_flush(true);
         if (batch_.messages() >= options_.batch_size ||
-            (!batch_.empty() && batch_.age() >= options_.batch_max_wait)) {
+            (!batch_.empty() && batch_.age(now) >= options_.batch_max_wait)) {
             start_flush();
         }
-        const auto now = std::chrono::steady_clock::now();
         if (options_.exit_when_idle.count() > 0 && batch_.empty() && !in_flight_.valid() &&
             now - last_message >= options_.exit_when_idle) {
             log_.info("idle: no message for the configured time, exiting");
             break;
         }
-        if (registry_.since_last_record() >= kHeartbeatEvery) record_state(ConsumerState::running);
+        if (registry_.since_last_record(now) >= kHeartbeatEvery) {
+            record_state(ConsumerState::running);
+        }
     }
     flush_now();  // the batch in flight, then the one being read
     // Leaves the group now, so the others take over at once.

@@ -36,8 +36,11 @@ class ConsumerRegistry {
     void record(ConsumerState state, const ConsumerProgress& progress,
                 const std::string& error = "") noexcept;
 
-    // Time since the last record() call, successful or not.
-    std::chrono::steady_clock::duration since_last_record() const;
+    // Time from the last record() call, successful or not, to `now`.
+    std::chrono::steady_clock::duration since_last_record(
+        std::chrono::steady_clock::time_point now) const {
+        return now - last_record_;
+    }
 
   private:
     std::string database_url_;

@@ -79,8 +79,13 @@ class TripBatch {
 
     size_t messages() const { return messages_; }
     bool empty() const { return messages_ == 0; }
-    // Time since the first message of this batch was noted.
-    std::chrono::steady_clock::duration age() const;
+    // Time from the first message of this batch to `now` (zero when empty).
+    std::chrono::steady_clock::duration age(std::chrono::steady_clock::time_point now) const {
+        return messages_ == 0 ? std::chrono::steady_clock::duration::zero() : now - started_;
+    }
+    std::chrono::steady_clock::duration age() const {
+        return age(std::chrono::steady_clock::now());
+    }
     void clear();
 
   private:
