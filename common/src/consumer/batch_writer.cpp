@@ -188,14 +188,15 @@ void BatchWriter::store_isolating(db::PgConnection& conn, const TripBatch& batch
 
 // Job records are few (one or two per job); each is stored under its own savepoint so that a
 // record the database refuses (e.g. a time it cannot represent) becomes a rejected row.
-void BatchWriter::write_jobs(db::PgConnection& conn, const TripBatch& batch, Prepared& p) {
+void BatchWriter::write_jobs(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
+                             bool isolate) {
     const auto micros = [](int64_t us) -> db::PgParam {
         if (us <= 0) return std::nullopt;
         return std::to_string(us);
     };
     for (const BatchJob& entry : batch.jobs()) {
         const JobRecord& job = entry.record;
-        conn.exec(consumer_sql::kSavepoint);
+        if (isolate) conn.exec(consumer_sql::kSavepoint);
         try {
             conn.exec(consumer_sql::kUpdateJob,
                       {job.job_id, sanitized_excerpt(job.source, kMaxSourceBytes),
@@ -204,9 +205,9 @@ void BatchWriter::write_jobs(db::PgConnection& conn, const TripBatch& batch, Pre
                        std::to_string(clamp_to_int64(job.rows_rejected)),
                        std::to_string(clamp_to_int64(job.rows_failed)),
                        sanitized_excerpt(job.error, kMaxReasonBytes)});
-            conn.exec(consumer_sql::kReleaseSavepoint);
+            if (isolate) conn.exec(consumer_sql::kReleaseSavepoint);
         } catch (const db::PgError& e) {
-            if (!e.data_error()) throw;
+            if (!isolate || !e.data_error()) throw;
             conn.exec(consumer_sql::kRollbackToSavepoint);
             BatchRejection r;
             r.stage = "consumer";
@@ -295,17 +296,30 @@ std::vector<std::string> BatchWriter::complete_jobs(db::PgConnection& conn, cons
     return completed;
 }
 
-WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
+// The batch's rows all at once: one COPY, one upsert per aggregate, no savepoint.
+void BatchWriter::store_all(db::PgConnection& conn, const TripBatch& batch, Prepared& p) {
+    encode_trips(batch, p, p.ready);
+    conn.copy_in(consumer_sql::kCopyTrips, trips_copy_.finish());
+    upsert_aggregates(conn);
+    p.stored = p.ready;
+    p.aggregate_rows = cells_copy_.rows() + clusters_copy_.rows();
+}
+
+WriteResult BatchWriter::write_transaction(db::PgConnection& conn, const TripBatch& batch,
+                                           Prepared& p, bool isolate) {
     WriteResult result;
-    if (batch.empty()) return result;
-    Prepared p;
-    prepare(conn, batch, p);
     conn.exec(consumer_sql::kBegin);
     deltas_used_ = false;
     try {
         PgOffsetStore::check_and_lock(conn, identity_.consumer_group, batch);
-        if (!p.ready.empty()) store_isolating(conn, batch, p, p.ready);
-        write_jobs(conn, batch, p);
+        if (!p.ready.empty()) {
+            if (isolate) {
+                store_isolating(conn, batch, p, p.ready);
+            } else {
+                store_all(conn, batch, p);
+            }
+        }
+        write_jobs(conn, batch, p, isolate);
         write_rejections(conn, batch, p);
         write_progress(conn, batch, p);
         PgOffsetStore::advance(conn, identity_.consumer_group, batch);
@@ -332,6 +346,26 @@ WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
         throw;
     }
     return result;
+}
+
+// Optimistic: a clean batch is written with no savepoint at all. Only when the database
+// refuses the content of some row is the transaction rolled back and the batch written again,
+// now isolating each refused row (store_isolating, a savepoint per attempt).
+WriteResult BatchWriter::write(db::PgConnection& conn, const TripBatch& batch) {
+    if (batch.empty()) return {};
+    Prepared p;
+    prepare(conn, batch, p);
+    const size_t refused_before = p.refused.size();  // refused by lookups in prepare()
+    try {
+        return write_transaction(conn, batch, p, false);
+    } catch (const db::PgError& e) {
+        if (!e.data_error() || !conn.healthy()) throw;
+    }
+    p.stored.clear();
+    p.refused.resize(refused_before);
+    p.refused_jobs.resize(refused_before);
+    p.aggregate_rows = 0;
+    return write_transaction(conn, batch, p, true);
 }
 
 }  // namespace tripstream

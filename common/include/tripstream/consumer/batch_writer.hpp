@@ -4,11 +4,12 @@
 // After a crash either all of it is in the database or none of it is.
 //
 // Poison isolation: a row the database refuses for its content (SQLSTATE class 22, data
-// exception, or 23, integrity violation) does not fail the batch. The rows are stored under
-// a savepoint; when that attempt is refused, the rows are split in halves and each half is
-// tried again, down to the single refused row, which is stored as a rejected row (stage
-// 'consumer', with the database's message) in the same transaction. A clean batch pays one
-// SAVEPOINT and one RELEASE.
+// exception, or 23, integrity violation) does not fail the batch. A batch is first written
+// with no savepoint; when the database refuses it, the transaction is rolled back and the
+// batch written again with the rows stored under a savepoint: a refused attempt is rolled
+// back to it, the rows are split in halves and each half is tried again, down to the single
+// refused row, which is stored as a rejected row (stage 'consumer', with the database's
+// message) in the same transaction. A clean batch pays nothing for this.
 #pragma once
 
 #include <cstdint>
@@ -64,13 +65,16 @@ class BatchWriter {
     struct Prepared;
 
     void prepare(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
+    WriteResult write_transaction(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
+                                  bool isolate);
+    void store_all(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
     void store_isolating(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
                          const std::vector<size_t>& rows);
     bool try_store(db::PgConnection& conn, const TripBatch& batch, Prepared& p,
                    const std::vector<size_t>& rows, std::string& refusal);
     void encode_trips(const TripBatch& batch, const Prepared& p, const std::vector<size_t>& rows);
     void upsert_aggregates(db::PgConnection& conn);
-    void write_jobs(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
+    void write_jobs(db::PgConnection& conn, const TripBatch& batch, Prepared& p, bool isolate);
     void write_rejections(db::PgConnection& conn, const TripBatch& batch, Prepared& p);
     void write_progress(db::PgConnection& conn, const TripBatch& batch, const Prepared& p);
     std::vector<std::string> complete_jobs(db::PgConnection& conn, const Prepared& p);
