@@ -174,6 +174,24 @@ TEST(Utf8, TextCanAllowWhitespaceControls) {
     EXPECT_EQ(text_verdict("POINT (1\x08 2)", true), "control character U+0008 at byte 8");
 }
 
+TEST(Utf8, PrintableAsciiIsAQuickAcceptOfText) {
+    for (size_t length = 0; length <= 24; ++length) {
+        EXPECT_TRUE(is_printable_ascii(std::string(length, ' ')));
+        EXPECT_TRUE(is_printable_ascii(std::string(length, '~')));
+        for (size_t at = 0; at < length; ++at) {
+            for (int byte = 0; byte < 256; ++byte) {
+                std::string s(length, 'a');
+                s[at] = static_cast<char>(byte);
+                const bool printable = byte >= 0x20 && byte <= 0x7E;
+                EXPECT_EQ(is_printable_ascii(s), printable) << length << " " << at << " " << byte;
+                if (printable) {
+                    EXPECT_TRUE(is_printable_text(s));
+                }
+            }
+        }
+    }
+}
+
 TEST(Utf8, SanitizeMakesAnyBytesPrintableText) {
     EXPECT_EQ(sanitize_text("Prague"), "Prague");
     EXPECT_EQ(sanitize_text("M\xC3\xBCnchen \xF0\x9F\x9A\x97"), "M\xC3\xBCnchen \xF0\x9F\x9A\x97");

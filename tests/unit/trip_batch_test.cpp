@@ -52,6 +52,38 @@ TEST(TripBatch, RangesRememberTheCommittedPositionTheyContinueFrom) {
     EXPECT_THROW(batch.note_offset("trips", 2, 5, 10), std::logic_error);
 }
 
+TEST(TripBatch, NotesNextOffsetsOnlyOfPartitionsItAlreadyHolds) {
+    TripBatch batch;
+    EXPECT_FALSE(batch.note_next_offset("trips", 0, 10));  // no range yet: nothing noted
+    EXPECT_TRUE(batch.empty());
+    batch.note_offset("trips", 0, 10, kNoOffset);
+    batch.note_offset("trips", 1, 20, kNoOffset);
+    EXPECT_TRUE(batch.note_next_offset("trips", 0, 11));  // back to an earlier partition
+    EXPECT_TRUE(batch.note_next_offset("trips", 0, 13));
+    EXPECT_TRUE(batch.note_next_offset("trips", 1, 21));
+    EXPECT_FALSE(batch.note_next_offset("trips", 2, 0));
+    EXPECT_FALSE(batch.note_next_offset("trips.dlq", 0, 0));
+    EXPECT_THROW(batch.note_next_offset("trips", 1, 21), std::logic_error);
+    EXPECT_EQ(batch.offsets().at({"trips", 0}).first, 10);
+    EXPECT_EQ(batch.offsets().at({"trips", 0}).next, 14);
+    EXPECT_EQ(batch.offsets().at({"trips", 1}).next, 22);
+    EXPECT_EQ(batch.offsets().size(), 2u);
+}
+
+TEST(TripBatch, SwappedBatchesKeepTheirOwnRanges) {
+    TripBatch reading;
+    TripBatch writing;
+    reading.note_offset("trips", 0, 5, kNoOffset);
+    std::swap(reading, writing);  // as the consumer hands a batch to its writer
+    reading.clear();
+    EXPECT_FALSE(reading.note_next_offset("trips", 0, 6));
+    reading.note_offset("trips", 0, 6, 6);
+    EXPECT_TRUE(writing.note_next_offset("trips", 0, 6));
+    EXPECT_EQ(writing.offsets().at({"trips", 0}).next, 7);
+    EXPECT_EQ(reading.offsets().at({"trips", 0}).first, 6);
+    EXPECT_EQ(reading.offsets().at({"trips", 0}).continues_from, 6);
+}
+
 TEST(TripBatch, ClearForgetsEverythingAndAgeRestarts) {
     TripBatch batch;
     batch.note_offset("trips", 0, 1, kNoOffset);

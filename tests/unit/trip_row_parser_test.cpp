@@ -608,6 +608,17 @@ TEST(ValidateTrip, ChecksNames) {
         EXPECT_EQ(with(" a"), code + ": " + name + " has leading or trailing blanks");
         EXPECT_EQ(with("a "), code + ": " + name + " has leading or trailing blanks");
         EXPECT_EQ(with("a b \xC4\x8D"), "ok");
+        EXPECT_EQ(with("\ta"), code + ": " + name + ": control character U+0009 at byte 0");
+        EXPECT_EQ(with("a\t"), code + ": " + name + ": control character U+0009 at byte 1");
+        // Around the eight-byte words of the ASCII fast path.
+        for (size_t length = 1; length <= 17; ++length) {
+            const std::string n(length, 'n');
+            EXPECT_EQ(with(n), "ok");
+            EXPECT_EQ(with(n + " "), code + ": " + name + " has leading or trailing blanks");
+            EXPECT_EQ(with(n + "\x7F"), code + ": " + name + ": control character U+007F at byte " +
+                                            std::to_string(length));
+            EXPECT_EQ(with(n + "\xC3\xA9"), "ok");
+        }
     }
 }
 

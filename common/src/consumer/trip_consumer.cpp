@@ -185,9 +185,14 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
 
 void TripConsumer::route(const rd_kafka_message_t& m) {
     const std::string_view topic = rd_kafka_topic_name(m.rkt);
-    const auto position = positions_.find({std::string(topic), m.partition});
-    batch_.note_offset(std::string(topic), m.partition, m.offset,
-                       position == positions_.end() ? kNoOffset : position->second);
+    // Only a partition's first message in a batch needs the position the batch continues
+    // from (and a key string to find it); the others, nearly all, are noted without either.
+    if (!batch_.note_next_offset(topic, m.partition, m.offset)) {
+        const TopicPartition key{std::string(topic), m.partition};
+        const auto position = positions_.find(key);
+        batch_.note_offset(key.first, m.partition, m.offset,
+                           position == positions_.end() ? kNoOffset : position->second);
+    }
     router_.route({topic, m.partition, m.offset, payload(m)}, batch_);
 }
 

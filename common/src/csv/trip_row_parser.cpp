@@ -71,6 +71,13 @@ bool parse_time(std::string_view field, int64_t& time_us, RowError& error) {
 // Region and datasource as stored: what name_field leaves (no surrounding blanks either).
 bool check_stored_name(const std::string& value, size_t max_length, const char* code,
                        const char* what, RowError& error) {
+    // The common case, accepted in one pass: non-empty, short enough, printable ASCII (so no
+    // tab either) and no space at either end. Anything else takes the checks below, which
+    // decide and explain.
+    if (!value.empty() && value.size() <= max_length && value.front() != ' ' &&
+        value.back() != ' ' && is_printable_ascii(value)) {
+        return true;
+    }
     if (!check_name(value, 0, max_length, code, what, error)) return false;
     if (trim_blanks(value).size() != value.size()) {
         return reject_with(error, code, std::string(what) + " has leading or trailing blanks");

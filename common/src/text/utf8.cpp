@@ -227,6 +227,22 @@ std::string TextProblem::describe() const {
     return out;
 }
 
+bool is_printable_ascii(std::string_view bytes) {
+    const char* p = bytes.data();
+    const size_t n = bytes.size();
+    uint64_t w = 0x2020202020202020ULL;  // a short input is padded with spaces
+    if (n < 8) {
+        std::memcpy(&w, p, n);
+        return printable_ascii_word(w);
+    }
+    for (size_t i = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, p + i, sizeof w);
+        if (!printable_ascii_word(w)) return false;
+    }
+    std::memcpy(&w, p + n - 8, sizeof w);  // the last eight, overlapping bytes already checked
+    return printable_ascii_word(w);
+}
+
 std::optional<TextProblem> find_utf8_problem(std::string_view bytes) {
     return find_problem(bytes, Mode::utf8);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,6 +65,11 @@ class TripBatch {
     // `continues_from` is the partition's committed position (see OffsetRange).
     void note_offset(const std::string& topic, int32_t partition, int64_t offset,
                      int64_t continues_from);
+    // note_offset() for a partition this batch already holds a message of: the common case
+    // (messages arrive in runs per partition), noted with no key string and no map look-up.
+    // False, noting nothing, when the batch holds no message of the partition yet: the caller
+    // then needs its committed position for note_offset().
+    bool note_next_offset(std::string_view topic, int32_t partition, int64_t offset);
 
     BatchTrip& add_trip() { return trips_.emplace_back(); }
     // Takes back the last add_trip() (the message turned out not to be a valid trip).
@@ -89,10 +95,26 @@ class TripBatch {
     void clear();
 
   private:
+    // The partition of the last message noted. Not carried over when a batch is copied or
+    // moved (std::swap of two batches): it would point into the other batch's map.
+    struct LastRange {
+        LastRange() = default;
+        LastRange(const LastRange&) {}
+        LastRange& operator=(const LastRange&) {
+            entry = nullptr;
+            return *this;
+        }
+        std::pair<const TopicPartition, OffsetRange>* entry = nullptr;
+    };
+
+    // The range of a partition this batch holds a message of, or null.
+    OffsetRange* started_range(std::string_view topic, int32_t partition);
+
     std::vector<BatchTrip> trips_;
     std::vector<BatchRejection> rejections_;
     std::vector<BatchJob> jobs_;
     std::map<TopicPartition, OffsetRange> offsets_;
+    LastRange last_;
     size_t messages_ = 0;
     std::chrono::steady_clock::time_point started_;
 };

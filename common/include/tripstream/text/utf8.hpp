@@ -55,6 +55,11 @@ std::optional<TextProblem> find_utf8_problem(std::string_view bytes);
 // fields whose grammar treats them as blanks, such as WKT).
 std::optional<TextProblem> find_text_problem(std::string_view bytes, bool allow_whitespace = false);
 
+// True when every byte is printable ASCII (0x20..0x7E): text that needs no decoding, what
+// nearly every region and datasource name is. A quick accept only: false says nothing about
+// where or what the problem is (find_text_problem says that).
+bool is_printable_ascii(std::string_view bytes);
+
 inline bool is_valid_utf8(std::string_view bytes) {
     return !find_utf8_problem(bytes);
 }
