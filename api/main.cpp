@@ -8,7 +8,11 @@
 #include "tripstream/api/api_services.hpp"
 #include "tripstream/api/index_metrics.hpp"
 #include "tripstream/api/ingestion_metrics.hpp"
+#include "tripstream/api/readiness_checks.hpp"
+#include "tripstream/api/readiness_probe.hpp"
+#include "tripstream/api/server_options.hpp"
 #include "tripstream/api/status_hub.hpp"
+#include "tripstream/api/upload_producer.hpp"
 #include "tripstream/app/app_main.hpp"
 #include "tripstream/config.hpp"
 #include "tripstream/db/connection_pool.hpp"
@@ -55,7 +59,8 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     log.info(cat("schema at version ", migration.current_version));
 
     db::ConnectionPool pool(config.database.url, "tripstream-api",
-                            static_cast<size_t>(config.api.db_pool_size));
+                            static_cast<size_t>(config.api.db_pool_size), std::chrono::seconds(5),
+                            std::chrono::milliseconds(config.api.statement_timeout_ms));
     http::HttpMetrics metrics;
     api::StatusHub status(config, pool, log);
 
@@ -67,6 +72,11 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     services.model =
         kmeans::load_configured_model(config.consumer.model_path, log, "/v1/clusters answers 503");
     services.status = &status;
+    api::ReadinessProbe readiness(api::readiness_dependencies(config), log, {});
+    readiness.start();  // /readyz reads its results; checks run every 2 s in the background
+    services.readiness = &readiness;
+    api::UploadProducer uploads(config.kafka);  // one Kafka producer for every upload
+    services.uploads = &uploads;
     std::unique_ptr<query::LiveTripIndex> index;
     if (config.api.query_engine == "index") {
         index = std::make_unique<query::LiveTripIndex>(config.database.url, log);
@@ -81,10 +91,11 @@ int run(const Options& o, ShutdownSignal& shutdown) {
         config.api.swagger_ui_dir.empty() ? TRIPSTREAM_SWAGGER_UI_DIR : config.api.swagger_ui_dir;
     services.stopping = &shutdown.requested();
 
-    http::HttpServerOptions server_options;
-    server_options.address = config.api.http_address;
-    server_options.port = config.api.http_port;
-    http::HttpServer server(server_options, api::make_router(services), metrics, log);
+    http::HttpServer server(api::server_options(config.api), api::make_router(services), metrics,
+                            log);
+    services.run_blocking = [&server](std::function<void()> work) {
+        server.run_blocking(std::move(work));
+    };
     status.start();
     if (index) index->start();  // the database answers until the index is loaded
     log.info(cat("listening on http://", config.api.http_address, ":", server.port(),

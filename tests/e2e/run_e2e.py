@@ -24,7 +24,6 @@ import json
 import math
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
@@ -41,12 +40,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import kafka_wire  # noqa: E402
 import oracle  # noqa: E402
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from api_process import ApiProcess, Failure, psql, with_database  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GRID = 0.05  # docs/query.md: cells of 0.05 degrees, lines at -180 + k * 0.05 (lon), -90 + k * 0.05 (lat)
-
-
-class Failure(Exception):
-    pass
 
 
 def log(msg):
@@ -77,21 +75,6 @@ def stop(proc, grace=20):
     except subprocess.TimeoutExpired:
         proc.kill()
         return proc.wait()
-
-
-def with_database(url, name):
-    if "://" not in url:
-        return url + " dbname=" + name
-    parts = urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit(parts._replace(path="/" + name))
-
-
-def psql(url, sql):
-    r = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", url,
-                        "-c", sql], capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        raise Failure("psql failed (%s): %s" % (sql, r.stderr.strip()))
-    return r.stdout.strip()
 
 
 # --------------------------------------------------------------------------- the input
@@ -482,16 +465,16 @@ def run(args, scratch, state):
             oracle.format_day(weeks[0]), oracle.format_day(weeks[-1]), on_lines))
 
     # 3. The pipeline: the API (which migrates too), two consumers, the producer.
-    api = start(exe["api"], ["--port", "0"], env, os.path.join(scratch, "api.log"))
-    state["procs"].append(api)
-    db_env = dict(env, QUERY_ENGINE="database")
-    api_db = start(exe["api"], ["--port", "0"], db_env, os.path.join(scratch, "api-database.log"))
-    state["procs"].append(api_db)
+    # Both APIs use this run's database and topics (tests/support/api_process.py).
+    for name, api_env in (("api.log", env), ("api-database.log", dict(env, QUERY_ENGINE="database"))):
+        api = ApiProcess(exe["api"], env=api_env, log_path=os.path.join(scratch, name),
+                         scratch_database=False, scratch_topics=False)
+        state["apis"].append(api)
+        api.start()
+    ports = [api.port for api in state["apis"]]
     consumers = [start(exe["consumer"], ["--id", "e2e-%d" % i], env, os.path.join(scratch, "consumer-%d.log" % i))
                  for i in range(2)]
     state["procs"].extend(consumers)
-    ports = [wait_for_port(os.path.join(scratch, name), p)
-             for name, p in (("api.log", api), ("api-database.log", api_db))]
     job = str(uuid.uuid4())
     started = time.monotonic()
     r = subprocess.run([exe["producer"], csv_path, "--job-id", job, "--progress", "none"], env=env,
@@ -568,20 +551,6 @@ def run(args, scratch, state):
         raise Failure("\n".join(lines))
 
 
-def wait_for_port(log_path, proc):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with open(log_path, errors="replace") as f:
-            m = re.search(r"listening on http://[^:\s]+:(\d+)", f.read())
-        if m:
-            return int(m.group(1))
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    with open(log_path, errors="replace") as f:
-        raise Failure("tripstream-api did not start listening; its log:\n" + f.read()[-3000:])
-
-
 def wait_for_index(client, trips):
     want = "\ntripstream_index_trips %d\n" % trips
     deadline = time.monotonic() + 60
@@ -593,6 +562,11 @@ def wait_for_index(client, trips):
 
 def cleanup(state):
     problems = []
+    for api in state["apis"]:
+        try:
+            api.stop()  # SIGTERM; exit code 0 or a failure with the log's tail
+        except Failure as e:
+            problems.append(str(e))
     for p in state["procs"]:
         code = stop(p)
         if code not in (0, -signal.SIGTERM):
@@ -629,7 +603,7 @@ def main():
     started = time.monotonic()
     oracle.self_check()
     scratch = tempfile.mkdtemp(prefix="tripstream-e2e-")
-    state = {"procs": []}
+    state = {"procs": [], "apis": []}
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
     failure = None
     try:

@@ -51,17 +51,17 @@ http::Router make_router(const ApiServices& s) {
        [&s](http::HttpExchange& e) { return list_clusters(s, e.request()); });
     v1("POST", "/v1/clusters/predict",
        [&s](http::HttpExchange& e) { return predict_clusters(s, read_body(e)); });
-    v1(
-        "POST", "/v1/ingestions", [&s](http::HttpExchange& e) { return create_ingestion(s, e); },
-        s.config.api.upload_max_bytes);
+    router.add({"POST", "/v1/ingestions",
+                require_api_key([&s](http::HttpExchange& e) { return create_ingestion(s, e); },
+                                s.config.api.api_key),
+                s.config.api.upload_max_bytes, /*streams_body=*/true});
     v1("GET", "/v1/ingestion/status",
        [&s](http::HttpExchange& e) { return ingestion_status(s, e.request()); });
-    v1("GET", "/v1/ingestion/events",
-       [&s](http::HttpExchange& e) { return ingestion_events(s, e); });
+    v1("GET", "/v1/ingestion/events", [&s](http::HttpExchange&) { return ingestion_events(s); });
     v1("GET", "/v1/ingestions/{id}",
        [&s](http::HttpExchange& e) { return job_status(s, e.request()); });
     v1("GET", "/v1/ingestions/{id}/events",
-       [&s](http::HttpExchange& e) { return job_events(s, e); });
+       [&s](http::HttpExchange& e) { return job_events(s, e.request()); });
     v1("GET", "/v1/ingestions/{id}/rejected",
        [&s](http::HttpExchange& e) { return list_rejected_rows(s, e.request()); });
     return router;

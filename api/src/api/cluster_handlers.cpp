@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "tripstream/api/database_problem.hpp"
 #include "tripstream/csv/trip_row_parser.hpp"
 #include "tripstream/geo/wkt_point.hpp"
 #include "tripstream/http/problem.hpp"
@@ -123,8 +124,7 @@ http::HttpResponse list_clusters(const ApiServices& services, const http::HttpRe
             if (!wanted || *wanted == region.name) regions.push_back(region_json(services, region));
         }
     } catch (const db::PgError& e) {
-        services.log.warn(cat("clusters: database unavailable: ", e.what()));
-        return http::problem(503, "the database is unavailable; retry later");
+        return database_problem(services, "clusters", e);
     }
     if (wanted && regions.empty()) {
         return http::problem(400, "region '" + *wanted + "' is not in the model", "region");

@@ -11,8 +11,14 @@ std::string ingestion_metrics(const StatusHub& hub) {
     out += "# HELP tripstream_status_notifications_total Consumer commit signals received.\n";
     out += "# TYPE tripstream_status_notifications_total counter\n";
     out += cat("tripstream_status_notifications_total ", hub.notifications(), "\n");
+    out += "# HELP tripstream_status_subscribers Open ingestion event streams.\n";
+    out += "# TYPE tripstream_status_subscribers gauge\n";
+    out += cat("tripstream_status_subscribers ", hub.subscribers(), "\n");
     const auto snapshot = hub.latest();
     if (!snapshot) return out;
+    out += "# HELP tripstream_status_snapshots_total Status changes published to the streams.\n";
+    out += "# TYPE tripstream_status_snapshots_total counter\n";
+    out += cat("tripstream_status_snapshots_total ", snapshot->version, "\n");
     const status::IngestionStatus& s = snapshot->status;
 
     std::map<std::string, int> jobs_by_state;

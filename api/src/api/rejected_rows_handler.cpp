@@ -5,6 +5,7 @@
 #include <charconv>
 #include <climits>
 
+#include "tripstream/api/database_problem.hpp"
 #include "tripstream/http/problem.hpp"
 #include "tripstream/status/rejected_rows.hpp"
 #include "tripstream/status/status_reader.hpp"
@@ -60,8 +61,7 @@ http::HttpResponse list_rejected_rows(const ApiServices& services,
     } catch (const status::JobNotFound&) {
         return http::problem(404, "no ingestion job with id '" + id + "'", "id");
     } catch (const std::exception& e) {
-        services.log.warn(cat("rejected rows: database unavailable: ", e.what()));
-        return http::problem(503, "the database is unavailable; retry later");
+        return database_problem(services, "rejected rows", e);
     }
     std::string job_id = id;  // a UUID (read_rejected_rows checked it), lower case as elsewhere
     std::transform(job_id.begin(), job_id.end(), job_id.begin(),

@@ -23,8 +23,33 @@ void StatusHub::start() {
 
 void StatusHub::stop() {
     stop_ = true;
-    changed_.notify_all();
     if (thread_.joinable()) thread_.join();
+    notify_subscribers();  // their feeds see stopped() and end
+}
+
+uint64_t StatusHub::subscribe(std::function<void()> notify) {
+    std::lock_guard lock(subscribers_mutex_);
+    const uint64_t id = ++next_subscriber_;
+    subscribers_.emplace(id, std::move(notify));
+    return id;
+}
+
+void StatusHub::unsubscribe(uint64_t id) {
+    std::lock_guard lock(subscribers_mutex_);
+    subscribers_.erase(id);
+}
+
+size_t StatusHub::subscribers() const {
+    std::lock_guard lock(subscribers_mutex_);
+    return subscribers_.size();
+}
+
+// Under the lock, so that no callback runs after its unsubscribe() has returned; the
+// callbacks only post work to the event loop.
+void StatusHub::notify_subscribers() {
+    std::lock_guard lock(subscribers_mutex_);
+    for (const auto& [id, notify] : subscribers_)
+        notify();
 }
 
 std::vector<status::TopicEndOffsets> StatusHub::read_end_offsets() {
@@ -72,14 +97,6 @@ std::shared_ptr<const StatusSnapshot> StatusHub::latest() const {
     return latest_;
 }
 
-std::shared_ptr<const StatusSnapshot> StatusHub::wait_newer(
-    uint64_t seen, std::chrono::milliseconds timeout) const {
-    std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout,
-                      [&] { return stop_.load() || (latest_ && latest_->version > seen); });
-    return latest_;
-}
-
 void StatusHub::refresh() {
     status::IngestionStatus now;
     const auto read_at = std::chrono::steady_clock::now();
@@ -101,17 +118,20 @@ void StatusHub::refresh() {
             std::max<int64_t>(0, consumer.last_heartbeat_us + expiry_us - now.generated_at_us));
         next_expiry_ = std::min(next_expiry_, read_at + until + options_.expiry_margin);
     }
-    std::lock_guard lock(mutex_);
-    if (latest_ && !status::status_changed(latest_->status, now)) return;
-    auto next = std::make_shared<StatusSnapshot>();
-    next->version = latest_ ? latest_->version + 1 : 1;
-    // Texts come from the database (consumer errors); a stray invalid byte must not stop
-    // the status from being published.
-    next->json =
-        status::to_json(now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    next->status = std::move(now);
-    latest_ = std::move(next);
-    changed_.notify_all();
+    {
+        std::lock_guard lock(mutex_);
+        if (latest_ && !status::status_changed(latest_->status, now)) return;
+        auto next = std::make_shared<StatusSnapshot>();
+        next->version = latest_ ? latest_->version + 1 : 1;
+        // Texts come from the database (consumer errors); a stray invalid byte must not stop
+        // the status from being published.
+        next->json =
+            status::to_json(now).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        next->frame = std::make_shared<const std::string>(http::sse_frame("status", next->json));
+        next->status = std::move(now);
+        latest_ = std::move(next);
+    }
+    notify_subscribers();
 }
 
 bool StatusHub::listen(std::unique_ptr<db::PgConnection>& conn) {

@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "tripstream/api/database_problem.hpp"
 #include "tripstream/http/problem.hpp"
 #include "tripstream/time/civil_time.hpp"
 
@@ -76,8 +77,7 @@ http::HttpResponse weekly_average(const ApiServices& services, const http::HttpR
     } catch (const query::RequestError& e) {
         return http::problem(400, e.what(), e.error().parameter);
     } catch (const db::PgError& e) {
-        services.log.warn(cat("weekly average: database unavailable: ", e.what()));
-        return http::problem(503, "the database is unavailable; retry later");
+        return database_problem(services, "weekly average", e);
     }
 }
 

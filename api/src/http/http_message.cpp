@@ -25,11 +25,11 @@ std::optional<std::string> HttpRequest::header(const std::string& name) const {
 }
 
 HttpResponse HttpResponse::json(int status, std::string body) {
-    return HttpResponse{status, "application/json", std::move(body), {}};
+    return HttpResponse{status, "application/json", std::move(body), {}, nullptr};
 }
 
 HttpResponse HttpResponse::text(int status, std::string content_type, std::string body) {
-    return HttpResponse{status, std::move(content_type), std::move(body), {}};
+    return HttpResponse{status, std::move(content_type), std::move(body), {}, nullptr};
 }
 
 }  // namespace tripstream::http

@@ -32,9 +32,19 @@ void HttpMetrics::record(const std::string& route, const std::string& method, in
     }
 }
 
+void HttpMetrics::set_open_connections(std::function<size_t()> open) {
+    std::lock_guard lock(mutex_);
+    open_connections_ = std::move(open);
+}
+
 std::string HttpMetrics::render() const {
     std::ostringstream out;
     std::lock_guard lock(mutex_);
+    if (open_connections_) {
+        out << "# HELP tripstream_http_connections Open client connections (event streams "
+               "included).\n# TYPE tripstream_http_connections gauge\ntripstream_http_connections "
+            << open_connections_() << "\n";
+    }
     out << "# HELP tripstream_http_requests_total HTTP requests by route, method and status.\n"
            "# TYPE tripstream_http_requests_total counter\n";
     for (const auto& [key, s] : series_) {

@@ -30,12 +30,16 @@ const char* reason_phrase(int status) {
             return "Content Too Large";
         case 415:
             return "Unsupported Media Type";
+        case 429:
+            return "Too Many Requests";
         case 431:
             return "Request Header Fields Too Large";
         case 500:
             return "Internal Server Error";
         case 503:
             return "Service Unavailable";
+        case 505:
+            return "HTTP Version Not Supported";
         default:
             return "Unknown";
     }
@@ -48,7 +52,7 @@ HttpResponse problem(int status, const std::string& detail,
                            {"title", reason_phrase(status)},
                            {"detail", detail}};
     if (parameter) body["parameter"] = *parameter;
-    return HttpResponse{status, "application/problem+json", body.dump(), {}};
+    return HttpResponse{status, "application/problem+json", body.dump(), {}, nullptr};
 }
 
 }  // namespace tripstream::http

@@ -5,17 +5,34 @@
 namespace tripstream::http {
 namespace {
 
-std::vector<std::string_view> segments(std::string_view path) {
+std::vector<std::string_view> split(std::string_view text, std::string_view separator) {
     std::vector<std::string_view> out;
     size_t start = 0;
-    while (start <= path.size()) {
-        const size_t slash = path.find('/', start);
-        const size_t end = slash == std::string_view::npos ? path.size() : slash;
-        out.push_back(path.substr(start, end - start));
-        if (slash == std::string_view::npos) break;
-        start = slash + 1;
+    while (start <= text.size()) {
+        const size_t at = text.find(separator, start);
+        const size_t end = at == std::string_view::npos ? text.size() : at;
+        out.push_back(text.substr(start, end - start));
+        if (at == std::string_view::npos) break;
+        start = at + separator.size();
     }
     return out;
+}
+
+std::vector<std::string_view> segments(std::string_view path) {
+    return split(path, "/");
+}
+
+// The methods of an Allow list ("GET, HEAD").
+std::vector<std::string_view> segments_of(std::string_view list) {
+    return split(list, ", ");
+}
+
+const std::string kGet = "GET";
+
+void allow(std::string& list, const std::string& method) {
+    for (const auto listed : segments_of(list))
+        if (listed == method) return;
+    list += (list.empty() ? "" : ", ") + method;
 }
 
 }  // namespace
@@ -46,19 +63,19 @@ void Router::add(Route route) {
 RouteMatch Router::match(const std::string& method, const std::string& path) const {
     RouteMatch result;
     result.status = 404;
+    const std::string& wanted = method == "HEAD" ? kGet : method;
     for (const Route& r : routes_) {
         std::map<std::string, std::string> params;
         if (!match_pattern(r.pattern, path, params)) continue;
-        if (r.method == method) {
+        if (r.method == wanted) {
             result.route = &r;
             result.status = 200;
             result.params = std::move(params);
             return result;
         }
         result.status = 405;
-        if (result.allow.find(r.method) == std::string::npos) {
-            result.allow += (result.allow.empty() ? "" : ", ") + r.method;
-        }
+        allow(result.allow, r.method);
+        if (r.method == kGet) allow(result.allow, "HEAD");
     }
     return result;
 }

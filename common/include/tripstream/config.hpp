@@ -55,6 +55,19 @@ struct ApiConfig {
     // Weekly averages: "index" (in-memory, the database answers until it is loaded) or
     // "database" (always the database engine; no memory for trips).
     std::string query_engine = "index";
+
+    // The HTTP server (api/src/http): threads, limits and deadlines.
+    int http_threads = 0;    // event-loop threads; 0 = one per core
+    int worker_threads = 0;  // threads that run queries; 0 = one per core
+    int max_connections = 16384;
+    int max_connections_per_address = 8192;
+    int header_timeout_ms = 10'000;      // the whole request head (408 beyond)
+    int keep_alive_timeout_ms = 60'000;  // an idle keep-alive connection is closed after this
+    int body_idle_timeout_ms = 30'000;   // no request body bytes for this long: 408
+    int body_min_rate = 1024;            // bytes/s a request body must average (408 below)
+    int write_timeout_ms = 30'000;       // a client that takes no response bytes for this long
+    int max_concurrent_uploads = 4;      // POST /v1/ingestions in progress (429 beyond)
+    int statement_timeout_ms = 10'000;   // every database statement a request runs
 };
 
 struct Config {

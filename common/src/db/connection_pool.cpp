@@ -7,8 +7,23 @@ ConnectionPool::Lease::~Lease() {
 }
 
 ConnectionPool::ConnectionPool(std::string url, std::string application, size_t size,
-                               std::chrono::milliseconds wait)
-    : url_(std::move(url)), application_(std::move(application)), size_(size), wait_(wait) {}
+                               std::chrono::milliseconds wait,
+                               std::chrono::milliseconds statement_timeout)
+    : url_(std::move(url)),
+      application_(std::move(application)),
+      size_(size),
+      wait_(wait),
+      statement_timeout_(statement_timeout) {}
+
+// A session-level SET rather than libpq's `options` keyword: the URL may carry options of its
+// own, which a second `options` value would replace.
+std::unique_ptr<PgConnection> ConnectionPool::open() const {
+    auto conn = std::make_unique<PgConnection>(url_, application_);
+    if (statement_timeout_.count() > 0) {
+        conn->exec("SET statement_timeout = " + std::to_string(statement_timeout_.count()));
+    }
+    return conn;
+}
 
 ConnectionPool::Lease ConnectionPool::acquire() {
     std::unique_lock lock(mutex_);
@@ -24,7 +39,7 @@ ConnectionPool::Lease ConnectionPool::acquire() {
     }
     lock.unlock();
     try {
-        return Lease(*this, std::make_unique<PgConnection>(url_, application_));
+        return Lease(*this, open());
     } catch (...) {
         give_back(nullptr);
         throw;

@@ -26,7 +26,8 @@ bool PgError::retryable() const {
            sqlstate_ == "53300" || sqlstate_ == "53400";  // too many connections
 }
 
-PgConnection::PgConnection(const std::string& url, const std::string& application) {
+PgConnection::PgConnection(const std::string& url, const std::string& application,
+                           int connect_timeout_s) {
     // TCP keepalives: a database host that vanishes (no FIN, no RST) is noticed within about
     // a minute instead of the kernel's 2-hour default, so a query waiting on it fails with a
     // connection error (retryable) rather than hanging a consumer or an API request.
@@ -37,7 +38,9 @@ PgConnection::PgConnection(const std::string& url, const std::string& applicatio
                           "application_name",
                           "connect_timeout",
                           nullptr};
-    const char* values[] = {"30", "10", "3", url.c_str(), application.c_str(), "10", nullptr};
+    const std::string connect_timeout = std::to_string(connect_timeout_s);
+    const char* values[] = {
+        "30", "10", "3", url.c_str(), application.c_str(), connect_timeout.c_str(), nullptr};
     // expand_dbname=1: settings are applied in order, so the URL's own keepalive settings win
     // over the defaults before it, and application_name after it is ours.
     conn_.reset(PQconnectdbParams(keys, values, 1));

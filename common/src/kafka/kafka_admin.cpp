@@ -76,6 +76,17 @@ void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds t
                         "cannot create topic");
 }
 
+void KafkaAdmin::check_reachable(std::chrono::milliseconds timeout) {
+    const rd_kafka_metadata_t* raw = nullptr;
+    // all_topics=0 with no topic: only the locally known topics (none), i.e. the brokers.
+    const auto code = rd_kafka_metadata(handle_.get(), 0, nullptr, &raw, timeout_ms(timeout));
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw KafkaError(std::string("metadata request: ") + rd_kafka_err2str(code));
+    }
+    std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
+    if (metadata->broker_cnt == 0) throw KafkaError("metadata request: no broker listed");
+}
+
 int KafkaAdmin::partition_count(const std::string& topic, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     // all_topics=1 avoids auto-creating the topic by asking for it by name.

@@ -27,7 +27,6 @@ Properties producer_properties(const std::string& bootstrap_servers, const Prope
 KafkaProducer::KafkaProducer(const std::string& bootstrap_servers, const Properties& overrides) {
     ConfPtr conf = make_conf(producer_properties(bootstrap_servers, overrides));
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaProducer::on_delivery);
-    rd_kafka_conf_set_opaque(conf.get(), this);
     handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
 }
 
@@ -45,24 +44,25 @@ TopicPtr KafkaProducer::topic(const std::string& name) {
 }
 
 void KafkaProducer::produce(rd_kafka_topic_t* topic, int32_t partition, std::string_view key,
-                            std::string_view value, int kind) {
+                            std::string_view value, DeliveryTally& tally, int kind) {
     if (kind < 0 || kind >= kMessageKinds) throw KafkaError("message kind out of range");
     const int32_t target = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
+    // Counted before librdkafka has it: another thread may serve its report at once.
+    tally.add_produced(kind, 1);
     for (;;) {
-        int rc =
-            rd_kafka_produce(topic, target, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
-                             value.size(), key.empty() ? nullptr : key.data(), key.size(),
-                             reinterpret_cast<void*>(static_cast<intptr_t>(kind)));
-        if (rc == 0) break;
+        int rc = rd_kafka_produce(topic, target, RD_KAFKA_MSG_F_COPY,
+                                  const_cast<char*>(value.data()), value.size(),
+                                  key.empty() ? nullptr : key.data(), key.size(), tally.slot(kind));
+        if (rc == 0) return;
         const auto code = rd_kafka_last_error();
         if (code != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            tally.add_produced(kind, -1);  // refused: no report will come for it
             throw KafkaError("produce to " + describe(rd_kafka_topic_name(topic), target) + ": " +
                              rd_kafka_err2str(code));
         }
         // The local queue is full: serve delivery reports until there is room.
         rd_kafka_poll(handle_.get(), 10);
     }
-    produced_[kind].fetch_add(1, std::memory_order_relaxed);
 }
 
 bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
@@ -70,34 +70,38 @@ bool KafkaProducer::flush(std::chrono::milliseconds timeout) {
            RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-DeliveryStats KafkaProducer::stats(int kind) const {
-    DeliveryStats s;
-    s.produced = produced_[kind].load(std::memory_order_relaxed);
-    s.delivered = delivered_[kind].load(std::memory_order_relaxed);
-    s.failed = failed_[kind].load(std::memory_order_relaxed);
-    std::lock_guard lock(error_mutex_);
-    s.first_error = first_error_;
-    return s;
+// Polls rather than rd_kafka_flush(): a flush waits for every job's messages, so an upload
+// that keeps producing would make another upload's wait time out and fail its job.
+bool KafkaProducer::wait_for(const DeliveryTally& tally, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (tally.pending() > 0) {
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        // Any thread may serve any job's reports; a short wait notices ours soon.
+        rd_kafka_poll(handle_.get(), 20);
+    }
+    return true;
+}
+
+void KafkaProducer::retain(std::shared_ptr<DeliveryTally> tally) {
+    std::lock_guard lock(retained_mutex_);
+    std::erase_if(retained_, [](const auto& t) { return t->pending() == 0; });
+    retained_.push_back(std::move(tally));
 }
 
 void KafkaProducer::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message,
-                                void* opaque) noexcept {
-    auto* self = static_cast<KafkaProducer*>(opaque);
-    const auto kind = static_cast<int>(reinterpret_cast<intptr_t>(message->_private));
+                                void* /*opaque*/) noexcept {
+    const auto* slot = static_cast<const DeliveryTally::Slot*>(message->_private);
     if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        self->delivered_[kind].fetch_add(1, std::memory_order_relaxed);
+        slot->tally->record_delivered(slot->kind);
         return;
     }
-    self->failed_[kind].fetch_add(1, std::memory_order_relaxed);
-    // Called from librdkafka's C code: nothing may throw out of here (the message text
-    // allocates).
+    // Called from librdkafka's C code: nothing may throw out of here (the text allocates).
     try {
-        std::lock_guard lock(self->error_mutex_);
-        if (self->first_error_.empty()) {
-            self->first_error_ = describe(rd_kafka_topic_name(message->rkt), message->partition) +
-                                 ": " + rd_kafka_err2str(message->err);
-        }
+        slot->tally->record_failed(
+            slot->kind, describe(rd_kafka_topic_name(message->rkt), message->partition) + ": " +
+                            rd_kafka_err2str(message->err));
     } catch (...) {
+        slot->tally->record_failed(slot->kind, "");
     }
 }
 

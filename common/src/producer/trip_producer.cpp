@@ -34,25 +34,31 @@ TripProducer::TripProducer(kafka::KafkaProducer& kafka, ProducerOptions options)
     if (options_.partition_block < 1) options_.partition_block = 1;
 }
 
+TripProducer::~TripProducer() {
+    // Reports of messages still in flight must find their tally alive.
+    if (tally_->pending() > 0) kafka_.retain(std::move(tally_));
+}
+
 void TripProducer::send_trip(const Trip& trip, uint64_t line) {
     buffer_.clear();
     encode_trip_message(buffer_, options_.job_id, line, trip);
     const uint64_t n = enqueued_.load(std::memory_order_relaxed);
     const auto partition = static_cast<int32_t>((n / options_.partition_block) %
                                                 static_cast<uint64_t>(options_.partitions));
-    kafka_.produce(trips_.get(), partition, {}, buffer_, kTripKind);
+    kafka_.produce(trips_.get(), partition, {}, buffer_, *tally_, kTripKind);
     enqueued_.store(n + 1, std::memory_order_relaxed);
 }
 
 void TripProducer::send_rejection(const SourceRow& row, const std::string& source) {
     const RejectedRow rejected{job_id_text_,         source,        row.line, row.error.reason(),
                                std::string(row.raw), row.raw_length};
-    kafka_.produce(dead_letters_.get(), -1, job_id_text_, to_json(rejected).dump(), kRejectKind);
+    kafka_.produce(dead_letters_.get(), -1, job_id_text_, to_json(rejected).dump(), *tally_,
+                   kRejectKind);
     rejected_.fetch_add(1, std::memory_order_relaxed);
 }
 
 void TripProducer::publish_job(const JobRecord& job) {
-    kafka_.produce(jobs_.get(), -1, job.job_id, to_json(job).dump(), kJobKind);
+    kafka_.produce(jobs_.get(), -1, job.job_id, to_json(job).dump(), *tally_, kJobKind);
 }
 
 // Sleeps while ahead of the configured rate.
@@ -66,6 +72,24 @@ void TripProducer::pace(std::chrono::steady_clock::time_point started) {
         kafka_.poll();
         std::this_thread::sleep_until(
             std::min(due, std::chrono::steady_clock::now() + std::chrono::milliseconds(50)));
+    }
+}
+
+// Waits for this job's messages (not the other jobs' on the same KafkaProducer) and counts
+// what the broker acknowledged.
+void TripProducer::count_deliveries(ProducerSummary& summary) {
+    if (!kafka_.wait_for(*tally_, options_.flush_timeout) && summary.error.empty()) {
+        summary.error = "timed out waiting for the broker to acknowledge every message";
+    }
+    const auto trips = tally_->stats(kTripKind);
+    const auto rejects = tally_->stats(kRejectKind);
+    summary.rows_sent = trips.delivered;
+    summary.rows_rejected = rejects.delivered;
+    summary.rows_failed =
+        (trips.produced - trips.delivered) + (rejects.produced - rejects.delivered);
+    if (summary.rows_failed > 0 && summary.error.empty()) {
+        summary.error = std::to_string(summary.rows_failed) +
+                        " message(s) not acknowledged; first error: " + trips.first_error;
     }
 }
 
@@ -118,20 +142,7 @@ ProducerSummary TripProducer::run(TripSource& source, const std::atomic<bool>& s
     }
     summary.interrupted = stop.load();
 
-    if (!kafka_.flush(options_.flush_timeout) && summary.error.empty()) {
-        summary.error = "timed out waiting for the broker to acknowledge every message";
-    }
-    const auto trips = kafka_.stats(kTripKind);
-    const auto rejects = kafka_.stats(kRejectKind);
-    summary.rows_sent = trips.delivered;
-    summary.rows_rejected = rejects.delivered;
-    summary.rows_failed =
-        (trips.produced - trips.delivered) + (rejects.produced - rejects.delivered);
-    if (summary.rows_failed > 0 && summary.error.empty()) {
-        summary.error = std::to_string(summary.rows_failed) +
-                        " message(s) not acknowledged; first error: " + trips.first_error +
-                        rejects.first_error;
-    }
+    count_deliveries(summary);
 
     job.finished_at_us = now_micros();
     job.rows_sent = summary.rows_sent;
@@ -142,7 +153,7 @@ ProducerSummary TripProducer::run(TripSource& source, const std::atomic<bool>& s
                 : summary.interrupted ? ProducerState::interrupted
                                       : ProducerState::produced;
     publish_job(job);
-    if (!kafka_.flush(std::chrono::seconds(30)) || kafka_.stats(kJobKind).failed > 0) {
+    if (!kafka_.wait_for(*tally_, std::chrono::seconds(30)) || tally_->stats(kJobKind).failed > 0) {
         if (summary.error.empty()) summary.error = "the final job record was not acknowledged";
     }
     summary.seconds =

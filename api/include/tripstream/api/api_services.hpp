@@ -1,6 +1,7 @@
 // What the API's handlers need, gathered in one value that main() builds and tests fake
 // parts of: configuration, the database pool, the in-memory weekly-average index (when
-// loaded), the k-means model, the status hub, metrics. Handlers own none of it.
+// loaded), the k-means model, the status hub, the readiness probe, the uploads' shared Kafka
+// producer, metrics. Handlers own none of it.
 #pragma once
 
 #include <atomic>
@@ -19,6 +20,8 @@
 namespace tripstream::api {
 
 class StatusHub;
+class ReadinessProbe;
+class UploadProducer;
 
 // Answers from the in-memory index; nullopt while it is not loaded (the database answers).
 using FastWeeklyAverage =
@@ -32,9 +35,14 @@ struct ApiServices {
     FastWeeklyAverage fast_weekly_average;             // may be empty
     std::shared_ptr<const kmeans::KMeansModel> model;  // null: no MODEL_PATH
     StatusHub* status = nullptr;
+    const ReadinessProbe* readiness = nullptr;    // null: /readyz answers "not ready"
+    UploadProducer* uploads = nullptr;            // null: uploads answer 503
     std::function<std::string()> extra_metrics;   // more Prometheus text (index, ingestion)
     std::string swagger_ui_dir;                   // swagger-ui-dist files for /docs
     const std::atomic<bool>* stopping = nullptr;  // set when the process is stopping
+    // Runs blocking work (a database read an event stream needs) off the event loop; empty:
+    // such work is skipped until the next status change.
+    std::function<void(std::function<void()>)> run_blocking;
 };
 
 }  // namespace tripstream::api

@@ -1,5 +1,6 @@
 // Liveness, readiness and metrics: GET /healthz (the process answers), GET /readyz (the
-// database and Kafka answer), GET /metrics (Prometheus text).
+// database and Kafka answered the readiness probe's last checks), GET /metrics (Prometheus
+// text).
 #pragma once
 
 #include "tripstream/api/api_services.hpp"

@@ -11,9 +11,10 @@ namespace tripstream::api {
 http::HttpResponse ingestion_status(const ApiServices& services, const http::HttpRequest& request);
 http::HttpResponse job_status(const ApiServices& services, const http::HttpRequest& request);
 
-// Stream until the client leaves or the server stops (ingestion_events), or until the job's
-// final `completed` or `failed` event (job_events). Unknown job: 404 before any stream.
-http::HttpResponse ingestion_events(const ApiServices& services, http::HttpExchange& exchange);
-http::HttpResponse job_events(const ApiServices& services, http::HttpExchange& exchange);
+// Event streams (the response's `events` feed, status_feeds.hpp): until the client leaves or
+// the server stops (ingestion_events), or until the job's final `completed` or `failed`
+// event (job_events). Unknown job: 404 before any stream.
+http::HttpResponse ingestion_events(const ApiServices& services);
+http::HttpResponse job_events(const ApiServices& services, const http::HttpRequest& request);
 
 }  // namespace tripstream::api

@@ -1,8 +1,9 @@
 // Pushes the ingestion status to event-stream clients without anyone polling the API: one
 // thread LISTENs on the consumers' commit signal (NOTIFY tripstream_status, sent by each
 // committed batch), re-reads the status at most 4 times a second, and publishes a new
-// snapshot only when something changed. Every client waits on the hub, so 1,000 clients
-// cost one status query per change, not 1,000.
+// snapshot only when something changed: serialised once, as JSON and as the SSE frame that
+// every subscriber is sent, and announced to every subscriber's callback. 10,000 clients
+// cost one status query and one serialisation per change, not 10,000.
 //
 // Kafka end offsets (producer progress, lag) change without a database event, and so does a
 // consumer dying (a dead process sends nothing): the hub also re-reads every 2 s while
@@ -13,8 +14,9 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -24,6 +26,7 @@
 
 #include "tripstream/config.hpp"
 #include "tripstream/db/connection_pool.hpp"
+#include "tripstream/http/event_feed.hpp"
 #include "tripstream/kafka/kafka_admin.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/status/ingestion_status.hpp"
@@ -35,7 +38,8 @@ namespace tripstream::api {
 struct StatusSnapshot {
     uint64_t version = 0;  // increases with every published change
     status::IngestionStatus status;
-    std::string json;  // status as the API sends it
+    std::string json;      // status as the API sends it
+    http::SseFrame frame;  // "event: status" with `json`, the bytes every subscriber gets
 };
 
 struct StatusHubOptions {
@@ -65,10 +69,12 @@ class StatusHub {
 
     // The latest snapshot, or null before the first one.
     std::shared_ptr<const StatusSnapshot> latest() const;
-    // Waits until a snapshot newer than `seen` exists, `timeout` passes, or the hub stops;
-    // returns the latest snapshot (possibly still `seen`'s, or null).
-    std::shared_ptr<const StatusSnapshot> wait_newer(uint64_t seen,
-                                                     std::chrono::milliseconds timeout) const;
+    // Calls `notify` (from the hub's thread; it must be quick and must not call back into
+    // the hub) after every published snapshot and when the hub stops. Returns the id that
+    // unsubscribe() takes; after unsubscribe() returns, `notify` is no longer called.
+    uint64_t subscribe(std::function<void()> notify);
+    void unsubscribe(uint64_t id);
+    size_t subscribers() const;
     bool stopped() const { return stop_.load(); }
     uint64_t notifications() const { return notifications_.load(); }
 
@@ -77,6 +83,7 @@ class StatusHub {
     bool listen(std::unique_ptr<db::PgConnection>& conn);
     bool wait_for_notification(db::PgConnection& conn, std::chrono::milliseconds timeout);
     void refresh();
+    void notify_subscribers();
     status::StatusScope scope(const std::optional<std::string>& job_id);
     std::vector<status::TopicEndOffsets> read_end_offsets();  // with admin_mutex_ held
 
@@ -92,8 +99,10 @@ class StatusHub {
     std::atomic<bool> stop_{false};
     std::atomic<uint64_t> notifications_{0};
     mutable std::mutex mutex_;
-    mutable std::condition_variable changed_;
     std::shared_ptr<const StatusSnapshot> latest_;
+    mutable std::mutex subscribers_mutex_;
+    uint64_t next_subscriber_ = 0;
+    std::map<uint64_t, std::function<void()>> subscribers_;
     // When the next live consumer's heartbeat expires (max() when none is live); run() only.
     std::chrono::steady_clock::time_point next_expiry_ =
         std::chrono::steady_clock::time_point::max();

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "tripstream/http/event_feed.hpp"
 #include "tripstream/io/byte_source.hpp"
 
 namespace tripstream::http {
@@ -22,7 +24,7 @@ struct HttpRequest {
     std::string method;                        // "GET"
     std::string target;                        // "/v1/trips/weekly-average?region=Prague"
     std::string path;                          // "/v1/trips/weekly-average", percent-decoded
-    std::map<std::string, std::string> query;  // decoded; a repeated name keeps its last value
+    std::map<std::string, std::string> query;  // decoded; a repeated name is refused (400)
     std::map<std::string, std::string, CaseInsensitiveLess> headers;
     std::map<std::string, std::string> path_params;  // "{id}" segments of the matched route
     std::string route;                               // the matched route pattern, for metrics
@@ -36,36 +38,24 @@ struct HttpResponse {
     std::string content_type = "application/json";
     std::string body;
     std::vector<std::pair<std::string, std::string>> headers;  // extra headers
+    // Set: the answer is a text/event-stream (200) that the server feeds from this, and
+    // status, content_type and body are ignored.
+    std::shared_ptr<EventFeed> events;
 
     static HttpResponse json(int status, std::string body);
     static HttpResponse text(int status, std::string content_type, std::string body);
 };
 
-// A text/event-stream response being written (Server-Sent Events).
-class EventStream {
-  public:
-    virtual ~EventStream() = default;
-    // Sends one event; false when the client is gone or the server is stopping.
-    virtual bool send(std::string_view event, std::string_view data) = 0;
-    // Sends a comment line (keep-alive); false as above.
-    virtual bool comment(std::string_view text) = 0;
-    // True when the client went away (checked without blocking).
-    virtual bool client_gone() = 0;
-    // True when the server is stopping: the handler should end the stream.
-    virtual bool stopping() const = 0;
-};
-
-// One request being served: the request, its body (read on demand, so uploads stream), and
-// the way to switch the response to an event stream.
+// One request being served: the request and its body. A body the server read whole before
+// the handler runs is served from memory; an upload's body streams from the socket as the
+// handler reads it, so a 1 GiB CSV never sits in memory.
 class HttpExchange {
   public:
     virtual ~HttpExchange() = default;
     virtual const HttpRequest& request() const = 0;
-    // The request body. Reading past the server's limit throws BodyTooLarge.
+    // The request body. Reading past the route's limit throws BodyTooLarge; a client that
+    // stalls or sends too slowly throws BodyTimeout.
     virtual ByteSource& body() = 0;
-    // Sends the event-stream headers; the handler then writes events and its return value is
-    // ignored.
-    virtual EventStream& start_event_stream() = 0;
 };
 
 class BodyTooLarge : public IoError {
@@ -76,6 +66,12 @@ class BodyTooLarge : public IoError {
 
   private:
     uint64_t limit_;
+};
+
+// The client sent its body too slowly (body_idle_timeout, body_min_rate): 408.
+class BodyTimeout : public IoError {
+  public:
+    using IoError::IoError;
 };
 
 }  // namespace tripstream::http

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -22,6 +23,8 @@ class HttpMetrics {
                 std::chrono::duration<double> latency);
     // The Prometheus exposition of everything recorded so far.
     std::string render() const;
+    // Where the open-connections gauge comes from (the server sets it).
+    void set_open_connections(std::function<size_t()> open);
 
   private:
     struct Series {
@@ -31,6 +34,7 @@ class HttpMetrics {
         double sum = 0;
     };
     mutable std::mutex mutex_;
+    std::function<size_t()> open_connections_;
     std::map<std::pair<std::string, std::string>, Series> series_;  // (route, method)
 };
 

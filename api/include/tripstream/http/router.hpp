@@ -1,7 +1,7 @@
 // Which handler serves a request: routes are (method, path pattern) pairs, where a pattern
 // segment "{name}" matches any one segment and is handed to the handler as a path parameter.
 // A path that matches no pattern is a 404; a path that matches only under other methods is a
-// 405 with the Allow header listing them.
+// 405 with the Allow header listing them. HEAD is served by the GET route (RFC 9110 §9.3.2).
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,9 @@ struct Route {
     std::string pattern;  // "/v1/ingestions/{id}"
     Handler handler;
     uint64_t body_limit = 1 << 20;  // bytes a request body may have (413 beyond)
+    // The handler reads the body as it arrives (uploads) instead of the server reading it
+    // whole first; such requests run on their own threads, max_concurrent_uploads at once.
+    bool streams_body = false;
 };
 
 struct RouteMatch {

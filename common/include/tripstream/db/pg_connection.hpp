@@ -29,6 +29,9 @@ class PgError : public std::runtime_error {
     // True for a refusal of the data itself (SQLSTATE class 22, data exception, or 23,
     // integrity violation): retrying the same rows cannot help, leaving them out can.
     bool data_error() const;
+    // True when the server cancelled the statement (SQLSTATE 57014): statement_timeout ran
+    // out, or someone called pg_cancel_backend. The connection itself is still usable.
+    bool cancelled() const { return sqlstate_ == "57014"; }
 
   private:
     std::string sqlstate_;
@@ -45,8 +48,10 @@ using PgParam = std::optional<std::string>;
 
 class PgConnection {
   public:
-    // Connects (throws PgError). The connection's application_name is `application`.
-    PgConnection(const std::string& url, const std::string& application);
+    // Connects (throws PgError) within `connect_timeout_s` seconds. The connection's
+    // application_name is `application`.
+    PgConnection(const std::string& url, const std::string& application,
+                 int connect_timeout_s = 10);
 
     PgResult exec(const std::string& sql);
     PgResult exec(const std::string& sql, const std::vector<PgParam>& params);

@@ -24,6 +24,10 @@ class KafkaAdmin {
     void ensure_topic(const TopicSpec& spec,
                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+    // Returns when a broker answers a metadata request (for no topic: the cheapest request
+    // that proves a broker serves); throws KafkaError when none does within `timeout`.
+    void check_reachable(std::chrono::milliseconds timeout);
+
     // Number of partitions of `topic`, or 0 when the topic does not exist.
     int partition_count(const std::string& topic,
                         std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -1,11 +1,13 @@
 // The producer's job: stream rows from a TripSource to the trips topic, rejected rows to the
 // dead-letter topic, and the job's record to the jobs topic; never report success for a row
-// the broker did not acknowledge.
+// the broker did not acknowledge. Its messages are counted in a tally of its own, so several
+// TripProducers (one per job, each on its own thread) may share one KafkaProducer.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -47,12 +49,15 @@ struct ProducerSummary {
 
 class TripProducer {
   public:
-    // Message kinds, for the delivery counters of KafkaProducer.
+    // Message kinds, for the delivery counters of the job's tally.
     static constexpr int kTripKind = 0;
     static constexpr int kRejectKind = 1;
     static constexpr int kJobKind = 2;
 
     TripProducer(kafka::KafkaProducer& kafka, ProducerOptions options);
+    ~TripProducer();
+    TripProducer(const TripProducer&) = delete;
+    TripProducer& operator=(const TripProducer&) = delete;
 
     // Runs to the end of the input (or num_messages), or until `stop` becomes true.
     ProducerSummary run(TripSource& source, const std::atomic<bool>& stop);
@@ -67,8 +72,11 @@ class TripProducer {
     void send_rejection(const SourceRow& row, const std::string& source);
     void publish_job(const JobRecord& job);
     void pace(std::chrono::steady_clock::time_point started);
+    void count_deliveries(ProducerSummary& summary);
 
     kafka::KafkaProducer& kafka_;
+    // Shared: the KafkaProducer keeps it when this job ends with messages still unreported.
+    std::shared_ptr<kafka::DeliveryTally> tally_ = std::make_shared<kafka::DeliveryTally>();
     ProducerOptions options_;
     std::string job_id_text_;
     kafka::TopicPtr trips_;
