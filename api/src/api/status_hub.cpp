@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tripstream/db/pg_notifications.hpp"
+#include "tripstream/process/background_priority.hpp"
 #include "tripstream/status/status_changes.hpp"
 #include "tripstream/status/status_json.hpp"
 
@@ -18,6 +19,7 @@ StatusHub::~StatusHub() {
 }
 
 void StatusHub::start() {
+    notifier_ = std::thread([this] { run_notifier(); });
     thread_ = std::thread([this] { run(); });
 }
 
@@ -25,6 +27,12 @@ void StatusHub::stop() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
     notify_subscribers();  // their feeds see stopped() and end
+    {
+        std::lock_guard lock(notify_mutex_);
+        notifier_stop_ = true;
+    }
+    notify_wanted_.notify_one();
+    if (notifier_.joinable()) notifier_.join();
 }
 
 uint64_t StatusHub::subscribe(std::function<void()> notify) {
@@ -44,12 +52,35 @@ size_t StatusHub::subscribers() const {
     return subscribers_.size();
 }
 
-// Under the lock, so that no callback runs after its unsubscribe() has returned; the
-// callbacks only post work to the event loop.
 void StatusHub::notify_subscribers() {
-    std::lock_guard lock(subscribers_mutex_);
-    for (const auto& [id, notify] : subscribers_)
-        notify();
+    {
+        std::lock_guard lock(notify_mutex_);
+        ++notify_requests_;
+    }
+    notify_wanted_.notify_one();
+}
+
+// Requests that come while a fan-out runs are served by one more fan-out: subscribers read
+// the latest snapshot, so a burst of changes costs one round, not one per change. Before
+// start() (tests) or after stop(), notify_subscribers() only counts.
+void StatusHub::run_notifier() {
+    if (!lower_to_background_priority()) log_.warn("status: cannot lower the notifier's priority");
+    uint64_t served = 0;
+    std::unique_lock lock(notify_mutex_);
+    for (;;) {
+        notify_wanted_.wait(lock, [&] { return notify_requests_ != served || notifier_stop_; });
+        if (notify_requests_ == served) return;  // stopping, nothing left to announce
+        served = notify_requests_;
+        lock.unlock();
+        {
+            // Under this lock, so that no callback runs after its unsubscribe() has
+            // returned; the callbacks only post work to an event loop.
+            std::lock_guard subscribers(subscribers_mutex_);
+            for (const auto& [id, notify] : subscribers_)
+                notify();
+        }
+        lock.lock();
+    }
 }
 
 std::vector<status::TopicEndOffsets> StatusHub::read_end_offsets() {

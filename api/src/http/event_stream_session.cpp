@@ -14,7 +14,6 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 constexpr std::chrono::seconds kKeepAlive{15};
-constexpr std::chrono::milliseconds kSpread{100};
 
 SseFrame response_head() {
     return std::make_shared<const std::string>(
@@ -37,9 +36,7 @@ EventStreamSession::EventStreamSession(ServerState& server, beast::tcp_stream st
       stream_(std::move(stream)),
       slot_(std::move(slot)),
       feed_(std::move(feed)),
-      spread_(stream_.get_executor()),
-      keep_alive_(stream_.get_executor()),
-      random_(static_cast<unsigned>(reinterpret_cast<uintptr_t>(this))) {}
+      keep_alive_(stream_.get_executor()) {}
 
 EventStreamSession::~EventStreamSession() {
     if (live_id_ != 0) server_.remove_live(live_id_);
@@ -66,15 +63,8 @@ void EventStreamSession::server_stopping(bool) {
 }
 
 void EventStreamSession::on_notify() {
-    if (closed_) return;
-    if (writing_ || spreading_) return;  // the write's end pulls anyway
-    spreading_ = true;
-    spread_.expires_after(std::chrono::milliseconds(
-        std::uniform_int_distribution<int>(0, static_cast<int>(kSpread.count()))(random_)));
-    spread_.async_wait([self = shared_from_this()](beast::error_code ec) {
-        self->spreading_ = false;
-        if (!ec) self->pull();
-    });
+    if (closed_ || writing_) return;  // the write's end pulls anyway
+    pull();
 }
 
 void EventStreamSession::pull() {
@@ -130,7 +120,6 @@ void EventStreamSession::close() {
     if (closed_) return;
     closed_ = true;
     if (started_) feed_->stop();
-    spread_.cancel();
     keep_alive_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);

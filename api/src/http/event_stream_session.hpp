@@ -4,15 +4,14 @@
 // latest, nothing queues), a keep-alive comment after 15 s of silence, and a dropped
 // connection when the client takes no bytes for write_timeout or goes away.
 //
-// Each notification waits a random moment (up to kSpread) before it writes, so one status
-// change does not put 10,000 writes in front of every query's answer at once.
+// Streams run on their own event loop, whose thread runs at a lower priority (nice 10): the
+// writes of one status change to 10,000 subscribers yield the CPU to requests.
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <chrono>
 #include <memory>
-#include <random>
 #include <vector>
 
 #include "server_state.hpp"
@@ -47,15 +46,12 @@ class EventStreamSession final : public Connection,
     std::unique_ptr<ConnectionLimiter::Slot> slot_;
     std::shared_ptr<EventFeed> feed_;
     uint64_t live_id_ = 0;
-    boost::asio::steady_timer spread_;
     boost::asio::steady_timer keep_alive_;
-    std::minstd_rand random_;
     std::vector<SseFrame> in_flight_;
     std::array<char, 512> discard_{};
     Clock::time_point last_write_;
     bool started_ = false;
     bool writing_ = false;
-    bool spreading_ = false;
     bool closed_ = false;
 };
 

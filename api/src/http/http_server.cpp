@@ -14,14 +14,13 @@
 #include "http_session.hpp"
 #include "server_state.hpp"
 #include "tripstream/http/problem.hpp"
+#include "tripstream/process/background_priority.hpp"
 
 namespace tripstream::http {
 namespace {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
-
-constexpr int kStreamsNice = 10;
 
 // Each connection is a descriptor: raise the soft open-files limit to the hard one, so that
 // max_connections, not a default of 1,024, decides how many clients the API holds.
@@ -162,8 +161,8 @@ void HttpServer::run(const std::atomic<bool>& stop) {
     for (size_t i = 0; i < s.options.io_threads; ++i)
         s.io_threads.emplace_back([&s] { s.io.run(); });
     s.streams_thread = std::thread([&s] {
-        // Only this thread: a status change's fan-out yields the CPU to requests.
-        ::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kStreamsNice);
+        // Only this thread (nice 10): a status change's fan-out yields the CPU to requests.
+        if (!lower_to_background_priority()) s.log.warn("cannot lower the event streams' priority");
         s.streams_io.run();
     });
     while (!stop.load())
