@@ -323,7 +323,7 @@ TEST_F(Api, AnswersServiceUnavailableWhileTheDatabaseIsUnreachable) {
     // A fixed word naming the dependency, never the error's text (host, user, database).
     EXPECT_EQ(ready.json()["database"], "unavailable") << ready.body;
     EXPECT_EQ(ready.json()["kafka"], "ok") << ready.body;
-    for (const std::string secret : {name, std::string("tripstream@"), std::string("127.0.0.1")})
+    for (const std::string& secret : {name, std::string("tripstream@"), std::string("127.0.0.1")})
         EXPECT_EQ(ready.body.find(secret), std::string::npos) << secret << " in " << ready.body;
     EXPECT_EQ(http_get(port(), "/healthz").status, 200);
     // Back: the pool reconnects on the next request, the probe at its next check.
