@@ -25,7 +25,7 @@ def fmt_int(x):
 def judge(text, op, limit):
     """Verdict on the value as printed: TEXT's first number, compared with LIMIT."""
     import re
-    shown = float(re.search(r"-?[\d,]*\.?\d+", text).group().replace(",", ""))
+    shown = float(re.search(r"-?\d[\d,]*(?:\.\d+)?", text).group().replace(",", ""))
     ok = {"<=": shown <= limit, ">=": shown >= limit, "<": shown < limit, "=": shown == limit}[op]
     return "met" if ok else "**missed**"
 

@@ -352,6 +352,18 @@ def te_case(value_lines, body=b"0\r\n\r\n", version=b"HTTP/1.1"):
 
 # Framing (RFC 9112 6): one reading of where a body ends, or 400 and close.
 
+def expect_timeout_answer(c, started, wait, limit):
+    """Reads the answer to a timed-out request within `wait` s: it must be a 408, then a close."""
+    try:
+        r = c.read_response(wait)
+    except Closed as e:
+        raise CaseFailed("%s after %.1f s" % (e, time.monotonic() - started))
+    elapsed = time.monotonic() - started
+    if r.status != 408:
+        raise CaseFailed("got %d after %.1f s, expected 408" % (r.status, elapsed))
+    return "408 after %.1f s (limit %.1f s), %s" % (elapsed, limit, expect_closed(c))
+
+
 @case
 def te_gzip_then_request(ctx):
     """Transfer-Encoding: gzip, body = a second request: 400, close, never a second response."""
@@ -629,14 +641,8 @@ def slow_header(ctx):
                 pass
             if c.eof:
                 break
-        try:
-            r = c.read_response(max(started + limit - time.monotonic(), 0.05))
-        except Closed as e:
-            raise CaseFailed("%s after %.1f s" % (e, time.monotonic() - started))
-        elapsed = time.monotonic() - started
-        if r.status != 408:
-            raise CaseFailed("got %d after %.1f s, expected 408" % (r.status, elapsed))
-        return "408 after %.1f s (limit %.1f s), %s" % (elapsed, limit, expect_closed(c))
+        return expect_timeout_answer(c, started, max(started + limit - time.monotonic(), 0.05),
+                                     limit)
 
 
 @case
@@ -683,15 +689,7 @@ def slow_body(ctx):
     limit = ctx.body_idle_timeout + 1.0
     with Conn(ctx) as c:
         c.send(request("POST", PREDICT, [JSON_TYPE, ("Content-Length", "1000")], b"[" + b" " * 9))
-        started = time.monotonic()
-        try:
-            r = c.read_response(limit)
-        except Closed as e:
-            raise CaseFailed("%s after %.1f s" % (e, time.monotonic() - started))
-        elapsed = time.monotonic() - started
-        if r.status != 408:
-            raise CaseFailed("got %d after %.1f s, expected 408" % (r.status, elapsed))
-        return "408 after %.1f s (limit %.1f s), %s" % (elapsed, limit, expect_closed(c))
+        return expect_timeout_answer(c, time.monotonic(), limit, limit)
 
 
 # Protocol features every client relies on.

@@ -18,7 +18,7 @@ TEST(QueryString, DecodesEscapesAndPlusAndRejectsMalformedEscapes) {
 }
 
 TEST(QueryString, SplitsPathAndParametersAndNamesTheBadOne) {
-    std::string bad;
+    TargetError bad;
     const auto t =
         parse_target("/v1/trips/weekly-average?region=S%C3%A3o+Paulo&bbox=1,2,3,4&x", bad);
     ASSERT_TRUE(t.has_value());
@@ -27,9 +27,9 @@ TEST(QueryString, SplitsPathAndParametersAndNamesTheBadOne) {
     EXPECT_EQ(t->query.at("bbox"), "1,2,3,4");
     EXPECT_EQ(t->query.at("x"), "");
     EXPECT_FALSE(parse_target("/v1/x?from=%G1", bad).has_value());
-    EXPECT_EQ(bad, "from");
+    EXPECT_EQ(bad.parameter, "from");
     EXPECT_FALSE(parse_target("/v1/%ZZ", bad).has_value());
-    EXPECT_EQ(bad, "path");
+    EXPECT_EQ(bad.parameter, "path");
 }
 
 Router sample_router() {

@@ -40,14 +40,5 @@ TEST(QueryStringStrict, PlusIsASpaceOnlyInTheQuery) {
     EXPECT_EQ(parsed->query.at("c d"), "e f+");
 }
 
-TEST(QueryStringStrict, FormerInterfaceAppliesTheSameRules) {
-    std::string bad;
-    EXPECT_FALSE(parse_target("/x?region=A&region=B", bad).has_value());
-    EXPECT_EQ(bad, "region");
-    EXPECT_FALSE(parse_target("/x/%2e%2e/y", bad).has_value());
-    EXPECT_EQ(bad, "path");
-    EXPECT_TRUE(parse_target("/x?a=1&b=2", bad).has_value());
-}
-
 }  // namespace
 }  // namespace tripstream::http

@@ -117,11 +117,4 @@ std::optional<ParsedTarget> parse_target(std::string_view target, TargetError& e
     return parsed;
 }
 
-std::optional<ParsedTarget> parse_target(std::string_view target, std::string& bad) {
-    TargetError error;
-    auto parsed = parse_target(target, error);
-    if (!parsed) bad = std::move(error.parameter);
-    return parsed;
-}
-
 }  // namespace tripstream::http

@@ -33,8 +33,4 @@ struct TargetError {
 // name ("=x"). Empty pairs ("a=1&&b=2", a trailing '&') are ignored, as browsers send them.
 std::optional<ParsedTarget> parse_target(std::string_view target, TargetError& error);
 
-// The former interface, kept until the server calls the one above: the same rules, with only
-// the parameter's name in `bad`.
-std::optional<ParsedTarget> parse_target(std::string_view target, std::string& bad);
-
 }  // namespace tripstream::http
