@@ -6,14 +6,18 @@
 #include "tripstream/query/trip_kd_tree.hpp"
 
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <vector>
 
 #include "tripstream/query/box_classifier.hpp"
 #include "tripstream/query/region_trips.hpp"
+#include "tripstream/query/trip_index_file.hpp"
 #include "tripstream/query/trip_index_snapshot.hpp"
 #include "tripstream/time/civil_time.hpp"
 
@@ -114,10 +118,32 @@ class TripMaker {
     std::mt19937_64 rng_;
 };
 
-void expect_tree_equals_brute_force(size_t n, uint64_t seed, int queries) {
+// A directory for coordinate files, removed with its files (already unnamed) afterwards.
+class ScratchDirectory {
+  public:
+    ScratchDirectory() {
+        std::string path = (std::filesystem::temp_directory_path() / "tripstream-test-XXXXXX");
+        if (::mkdtemp(path.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = path;
+    }
+    ~ScratchDirectory() { std::filesystem::remove_all(path_); }
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+// Every tree keeps its coordinates in a file, however small.
+IndexStorage in_files(const ScratchDirectory& dir) {
+    return {dir.path(), 0};
+}
+
+void expect_tree_equals_brute_force(size_t n, uint64_t seed, int queries,
+                                    const IndexStorage& storage = {}) {
     TripMaker make(seed);
     const auto trips = make.trips(n, 1, 30);
-    const TripKdTree tree(trips);
+    const TripKdTree tree(trips, storage);
+    ASSERT_EQ(tree.file_bytes(), storage.directory.empty() ? 0 : n * sizeof(TripEnds));
     ASSERT_EQ(tree.size(), n);
     for (int i = 0; i < queries; ++i) {
         const GeoBox box = make.box(trips);
@@ -149,6 +175,62 @@ TEST(TripKdTree, TreesWithHistogramsMatchBruteForce) {
     expect_tree_equals_brute_force(300, 7, 400);
     expect_tree_equals_brute_force(5000, 8, 400);
     expect_tree_equals_brute_force(40000, 9, 300);
+}
+
+// The exact coordinates read back from a file decide the ambiguous trips just as well.
+TEST(TripKdTree, TreesWithCoordinateFilesMatchBruteForce) {
+    const ScratchDirectory dir;
+    for (size_t n : {1, 64, 65})
+        expect_tree_equals_brute_force(n, 200 + n, 200, in_files(dir));
+    expect_tree_equals_brute_force(5000, 208, 300, in_files(dir));
+    expect_tree_equals_brute_force(40000, 209, 200, {dir.path(), 10000});
+}
+
+TEST(TripKdTree, MissingCoordinateDirectoryIsAnError) {
+    TripMaker make(5);
+    const auto trips = make.trips(100, 1, 3);
+    EXPECT_THROW(TripKdTree(trips, {"/nonexistent/tripstream-index", 0}), IoError);
+}
+
+// Coordinates on a dyadic grid fine enough that box edges on the same grid fall exactly on
+// the leaves' code boundaries (lo + m * 2^-shift, leaf_codes.hpp), and one ulp either side:
+// the codes of a trip and an edge are then equal, or differ by one, exactly where the
+// decision is closest.
+TEST(TripKdTree, BoxEdgesOnQuantizationBoundariesMatchBruteForce) {
+    const ScratchDirectory dir;
+    std::mt19937_64 rng(77);
+    const auto grid = [&](double base, int steps) {
+        return base + std::ldexp(static_cast<double>(rng() % static_cast<uint64_t>(steps)), -24);
+    };
+    std::vector<IndexedTrip> trips;
+    for (int i = 0; i < 20000; ++i) {
+        trips.push_back({1,
+                         kFirstMonday + 7 * static_cast<int32_t>(rng() % 5),
+                         {grid(14.0, 4000), grid(50.0, 4000)},
+                         {grid(14.0, 4000), grid(50.0, 4000)}});
+    }
+    for (const IndexStorage& storage : {IndexStorage{}, in_files(dir)}) {
+        const TripKdTree tree(trips, storage);
+        for (int q = 0; q < 400; ++q) {
+            const auto edge = [&](double base) {
+                double v = grid(base, 4000);
+                const int nudge = static_cast<int>(rng() % 3);
+                if (nudge == 1) v = std::nextafter(v, 1e9);
+                if (nudge == 2) v = std::nextafter(v, -1e9);
+                return v;
+            };
+            const double a = edge(14.0), b = edge(14.0), c = edge(50.0), d = edge(50.0);
+            const GeoBox box{std::min(a, b), std::min(c, d), std::max(a, b), std::max(c, d)};
+            const Match m = kMatches[q % 4];
+            const BoxClassifier classifier(box, m);
+            std::vector<int64_t> counts(5, 0);
+            TreeCountStats stats;
+            tree.count({&classifier, kFirstMonday, kFirstMonday + 28}, counts, stats);
+            ASSERT_EQ(counts, brute_counts(trips, &box, m, kFirstMonday, kFirstMonday + 28))
+                << "query " << q << " match " << match_name(m) << " in file "
+                << !storage.directory.empty();
+        }
+    }
 }
 
 TEST(TripKdTree, AllTripsAtOnePoint) {
@@ -187,7 +269,8 @@ TEST(TripKdTree, BoxesAroundEverythingCountWholeNodes) {
 TEST(TripKdTree, MergedTreesKeepEveryTrip) {
     TripMaker make(12);
     const auto trips = make.trips(3000, 4, 10);
-    const TripKdTree tree(trips);
+    const ScratchDirectory dir;
+    const TripKdTree tree(trips, in_files(dir));
     std::vector<IndexedTrip> back;
     tree.append_to(back, 4);
     ASSERT_EQ(back.size(), trips.size());
@@ -205,10 +288,12 @@ TEST(TripKdTree, MergedTreesKeepEveryTrip) {
 }
 
 // Trips added in many small steps (deltas, segments, merges) count like one brute-force list.
+// Merges read the older segments' coordinates back from their files.
 TEST(RegionTrips, GrowingRegionMatchesBruteForce) {
     TripMaker make(21);
     std::vector<IndexedTrip> all;
-    std::shared_ptr<const RegionTrips> region = RegionTrips::of({});
+    const ScratchDirectory dir;
+    std::shared_ptr<const RegionTrips> region = RegionTrips::of({}, {dir.path(), 5000});
     size_t max_segments = 0;
     for (int step = 0; step < 60; ++step) {
         const auto added = make.trips(static_cast<size_t>(make.uniform(1, 1500)), 1, 20);
@@ -229,8 +314,110 @@ TEST(RegionTrips, GrowingRegionMatchesBruteForce) {
         }
     }
     EXPECT_GE(max_segments, 2u);
+    EXPECT_GT(region->file_bytes(), 0u);
     EXPECT_LE(region->segments(), 2 * static_cast<size_t>(std::log2(all.size())));
     EXPECT_LT(region->delta_size(), RegionTrips::kDeltaLimit);
+}
+
+// A saved index (trip_index_file.hpp) loads back into the same answers, keeps growing, and a
+// file that is cut short, foreign or of another version is refused, never half-read.
+class SavedIndexFile : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        TripMaker make(41);
+        std::shared_ptr<const RegionTrips> region = RegionTrips::of({}, {dir_.path(), 3000});
+        // A big segment, a smaller one (not merged: more than twice smaller), and a delta.
+        for (const size_t n : {20000, 5000, 1000}) {
+            const auto added = make.trips(n, 1, 20);
+            trips_.insert(trips_.end(), added.begin(), added.end());
+            region = region->with(added);
+        }
+        ASSERT_GT(region->delta_size(), 0u);
+        ASSERT_GE(region->segments(), 2u);
+        snapshot_.region_ids = {{"Prague", 1}, {"Empty", 2}};
+        snapshot_.regions[1] = region;
+        path_ = dir_.path() + "/index";
+        save_index(path_, snapshot_, {"db-1", 42, {7, 9}});
+    }
+
+    void expect_answers(const RegionTrips& region, const std::vector<IndexedTrip>& trips,
+                        uint64_t seed) {
+        TripMaker make(seed);
+        for (int q = 0; q < 200; ++q) {
+            const GeoBox box = make.box(trips);
+            const Match m = kMatches[q % 4];
+            const BoxClassifier c(box, m);
+            const int32_t first = kFirstMonday + 7 * make.uniform(-2, 10);
+            const int32_t last = first + 7 * make.uniform(0, 15);
+            std::vector<int64_t> counts(static_cast<size_t>((last - first) / 7 + 1), 0);
+            TreeCountStats stats;
+            region.count({&c, first, last}, counts, stats);
+            ASSERT_EQ(counts, brute_counts(trips, &box, m, first, last)) << "query " << q;
+        }
+    }
+
+    void cut(uintmax_t size) { std::filesystem::resize_file(path_, size); }
+
+    ScratchDirectory dir_;
+    std::string path_;
+    TripIndexSnapshot snapshot_;
+    std::vector<IndexedTrip> trips_;
+};
+
+TEST_F(SavedIndexFile, LoadsBackTheSameAnswersAndOrigin) {
+    const auto saved = load_index(path_, {dir_.path(), 3000});
+    ASSERT_TRUE(saved.has_value());
+    EXPECT_EQ(saved->origin.database, "db-1");
+    EXPECT_EQ(saved->origin.newest_batch, 42);
+    EXPECT_EQ(saved->origin.gaps, (std::vector<int64_t>{7, 9}));
+    EXPECT_EQ(saved->snapshot->region_ids, snapshot_.region_ids);
+    const auto& region = *saved->snapshot->regions.at(1);
+    EXPECT_EQ(region.size(), trips_.size());
+    EXPECT_EQ(region.segments(), snapshot_.regions.at(1)->segments());
+    EXPECT_EQ(region.delta_size(), snapshot_.regions.at(1)->delta_size());
+    expect_answers(region, trips_, 42);
+}
+
+// New trips merge with loaded segments, whose coordinates come from the saved file.
+TEST_F(SavedIndexFile, LoadedRegionKeepsGrowing) {
+    auto region = load_index(path_, {dir_.path(), 3000})->snapshot->regions.at(1);
+    TripMaker make(43);
+    for (int step = 0; step < 10; ++step) {
+        const auto added = make.trips(4000, 1, 20);
+        trips_.insert(trips_.end(), added.begin(), added.end());
+        region = region->with(added);
+    }
+    expect_answers(*region, trips_, 44);
+}
+
+TEST_F(SavedIndexFile, MissingFileIsNoIndex) {
+    EXPECT_FALSE(load_index(dir_.path() + "/nothing", {}).has_value());
+}
+
+TEST_F(SavedIndexFile, TruncatedFileIsRefused) {
+    const auto size = std::filesystem::file_size(path_);
+    for (const uintmax_t keep : {size - 1, size - 8, size / 2, uintmax_t{100}, uintmax_t{12},
+                                 uintmax_t{3}, uintmax_t{0}}) {
+        save_index(path_, snapshot_, {"db-1", 42, {}});
+        cut(keep);
+        EXPECT_THROW(load_index(path_, {}), IoError) << "cut to " << keep << " bytes";
+    }
+}
+
+TEST_F(SavedIndexFile, ForeignOrOtherVersionFileIsRefused) {
+    {
+        std::ofstream out(path_, std::ios::binary | std::ios::trunc);
+        out << "region,origin,destination\n";
+    }
+    EXPECT_THROW(load_index(path_, {}), IoError);
+    save_index(path_, snapshot_, {"db-1", 42, {}});
+    {
+        std::fstream f(path_, std::ios::binary | std::ios::in | std::ios::out);
+        f.seekp(8);  // the version, after the magic
+        const uint32_t other = 999;
+        f.write(reinterpret_cast<const char*>(&other), sizeof other);
+    }
+    EXPECT_THROW(load_index(path_, {}), IoError);
 }
 
 // The whole answer: regions, week range defaults and limits, zero weeks.

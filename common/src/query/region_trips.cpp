@@ -4,8 +4,10 @@
 
 namespace tripstream::query {
 
-std::shared_ptr<const RegionTrips> RegionTrips::of(std::vector<IndexedTrip> trips) {
+std::shared_ptr<const RegionTrips> RegionTrips::of(std::vector<IndexedTrip> trips,
+                                                   const IndexStorage& storage) {
     auto region = std::make_shared<RegionTrips>();
+    region->storage_ = storage;
     if (trips.size() < kDeltaLimit) {
         region->add_to_delta(trips);
         return region;
@@ -15,7 +17,7 @@ std::shared_ptr<const RegionTrips> RegionTrips::of(std::vector<IndexedTrip> trip
         region->last_week_ = std::max(region->last_week_, t.week);
     }
     region->size_ = trips.size();
-    region->segments_.push_back(std::make_shared<const TripKdTree>(trips));
+    region->segments_.push_back(std::make_shared<const TripKdTree>(trips, storage));
     return region;
 }
 
@@ -37,7 +39,7 @@ void RegionTrips::add_to_delta(std::span<const IndexedTrip> trips) {
 
 void RegionTrips::compact() {
     if (delta_.size() < kDeltaLimit) return;
-    segments_.push_back(std::make_shared<const TripKdTree>(delta_));
+    segments_.push_back(std::make_shared<const TripKdTree>(delta_, storage_));
     delta_ = {};
     while (segments_.size() >= 2 &&
            segments_[segments_.size() - 2]->size() <= 2 * segments_.back()->size()) {
@@ -46,7 +48,7 @@ void RegionTrips::compact() {
         segments_[segments_.size() - 2]->append_to(merged, 0);
         segments_.back()->append_to(merged, 0);
         segments_.pop_back();
-        segments_.back() = std::make_shared<const TripKdTree>(merged);
+        segments_.back() = std::make_shared<const TripKdTree>(merged, storage_);
     }
 }
 
@@ -70,6 +72,44 @@ size_t RegionTrips::memory_bytes() const {
                    segments_.capacity() * sizeof(segments_[0]);
     for (const auto& segment : segments_)
         bytes += segment->memory_bytes();
+    return bytes;
+}
+
+void RegionTrips::save(BinaryWriter& out) const {
+    out.value(static_cast<uint64_t>(size_));
+    out.value(first_week_);
+    out.value(last_week_);
+    out.value(static_cast<uint64_t>(segments_.size()));
+    for (const auto& segment : segments_)
+        segment->save(out);
+    out.array(delta_);
+}
+
+std::shared_ptr<const RegionTrips> RegionTrips::load(BinaryReader& in,
+                                                     const IndexStorage& storage) {
+    auto region = std::make_shared<RegionTrips>();
+    region->storage_ = storage;
+    const auto size = in.value<uint64_t>();
+    region->first_week_ = in.value<int32_t>();
+    region->last_week_ = in.value<int32_t>();
+    const auto segments = in.value<uint64_t>();
+    if (segments > 64) in.fail("too many tree segments");
+    uint64_t trips = 0;
+    for (uint64_t i = 0; i < segments; ++i) {
+        region->segments_.push_back(TripKdTree::load(in));
+        trips += region->segments_.back()->size();
+    }
+    region->delta_ = in.array<IndexedTrip>();
+    trips += region->delta_.size();
+    if (trips != size) in.fail("a region's trips do not add up");
+    region->size_ = static_cast<size_t>(size);
+    return region;
+}
+
+size_t RegionTrips::file_bytes() const {
+    size_t bytes = 0;
+    for (const auto& segment : segments_)
+        bytes += segment->file_bytes();
     return bytes;
 }
 

@@ -54,6 +54,7 @@ WeeklyAverageResult TripIndexSnapshot::weekly_average(const WeeklyAverageRequest
             r->count(q, counts, stats);
         result.stats.aggregate_trips = stats.whole_node_trips;
         result.stats.boundary_trips = stats.checked_trips;
+        result.stats.exact_trips = stats.exact_trips;
     }
     fill_series(result, span, counts);
     return result;
@@ -77,6 +78,13 @@ size_t TripIndexSnapshot::memory_bytes() const {
     size_t n = sizeof(*this);
     for (const auto& [id, r] : regions)
         n += r->memory_bytes();
+    return n;
+}
+
+size_t TripIndexSnapshot::file_bytes() const {
+    size_t n = 0;
+    for (const auto& [id, r] : regions)
+        n += r->file_bytes();
     return n;
 }
 

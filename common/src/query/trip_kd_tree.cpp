@@ -14,6 +14,9 @@ namespace {
 // Codes past the last trip: a leaf's codes are read in whole vectors of 16.
 constexpr size_t kCodePadding = 15;
 
+// Copies of the per-week counters a query increments (TripKdTree::count).
+constexpr uint32_t kCounterLanes = 4;
+
 struct BuildTrip {
     std::array<double, 4> c;  // origin lon, origin lat, destination lon, destination lat
     uint16_t week;
@@ -104,13 +107,11 @@ struct TripKdTree::Builder {
         }
         const NodeBox& box = tree.nodes_[n.dfs];
         auto& shifts = tree.leaf_shift_[n.heap - ((1u << tree.depth_) - 1)];
-        const std::array<const std::vector<double>*, 4> coords{&tree.ox_, &tree.oy_, &tree.dx_,
-                                                               &tree.dy_};
         for (size_t k = 0; k < 4; ++k) {
             shifts[k] = LeafAxis::shift_for(box.lo[k], -box.neg_hi[k]);
             const LeafAxis axis = LeafAxis::of(box.lo[k], shifts[k]);
             for (uint32_t i = n.r.lo; i < n.r.hi; ++i)
-                tree.code_[k][i] = trip_code((*coords[k])[i], axis);
+                tree.code_[k][i] = trip_code(trips[i].c[k], axis);
         }
     }
 
@@ -135,7 +136,8 @@ struct TripKdTree::Builder {
     }
 };
 
-TripKdTree::TripKdTree(std::span<const IndexedTrip> trips) : size_(trips.size()) {
+TripKdTree::TripKdTree(std::span<const IndexedTrip> trips, const IndexStorage& storage)
+    : size_(trips.size()) {
     if (trips.empty()) throw std::invalid_argument("TripKdTree: no trips");
     if (trips.size() >= std::numeric_limits<uint32_t>::max() / 2) {
         throw std::length_error("TripKdTree: " + std::to_string(trips.size()) +
@@ -163,21 +165,20 @@ TripKdTree::TripKdTree(std::span<const IndexedTrip> trips) : size_(trips.size())
     const Node root{0, 0, 0, {0, static_cast<uint32_t>(trips.size())}};
     b.build(root);
 
-    for (auto* v : {&ox_, &oy_, &dx_, &dy_})
-        v->reserve(trips.size());
     week_.reserve(trips.size());
+    std::vector<TripEnds> ends;
+    ends.reserve(trips.size());
     for (const BuildTrip& t : b.trips) {
-        ox_.push_back(t.c[0]);
-        oy_.push_back(t.c[1]);
-        dx_.push_back(t.c[2]);
-        dy_.push_back(t.c[3]);
+        ends.push_back({t.c[0], t.c[1], t.c[2], t.c[3]});
         week_.push_back(t.week);
     }
-    b.trips = {};
+    ends_ = std::make_unique<const ExactEnds>(ends, storage);
+    ends = {};
     for (auto& c : code_)
         c.assign(trips.size() + kCodePadding, 0);
     leaf_shift_.resize(size_t{1} << depth_);
     b.codes(root);
+    b.trips = {};
 
     hist_depth_ = histogram_depth(trips.size(), kHistogramMinTrips, depth_);
     if (hist_depth_ >= 0) {
@@ -186,22 +187,24 @@ TripKdTree::TripKdTree(std::span<const IndexedTrip> trips) : size_(trips.size())
     }
 }
 
-void TripKdTree::scan_weeks(Range r, Range weeks, uint32_t* local) const {
-    const uint32_t span = weeks.size();
-    for (uint32_t i = r.lo; i < r.hi; ++i) {
-        const uint32_t w = week_[i] - weeks.lo;  // wraps for weeks before the range
-        if (w < span) ++local[w];
-    }
+void TripKdTree::scan_weeks(Range r, uint32_t* per_week) const {
+    const size_t stride = weeks_.size();
+    for (uint32_t i = r.lo; i < r.hi; ++i)
+        ++per_week[(i % kCounterLanes) * stride + week_[i]];
 }
 
-void TripKdTree::count_inside(const Node& n, Range weeks, uint32_t* local) const {
+void TripKdTree::count_inside(const Node& n, Range weeks, uint32_t* per_week) const {
     if (n.depth > hist_depth_) {
-        scan_weeks(n.r, weeks, local);
+        scan_weeks(n.r, per_week);
         return;
     }
-    const uint32_t* h = histograms_.data() + size_t{n.heap} * weeks_.size() + weeks.lo;
-    for (uint32_t w = 0; w < weeks.size(); ++w)
-        local[w] += h[w];
+    const uint32_t* h = histogram(n);
+    for (uint32_t w = weeks.lo; w < weeks.hi; ++w)
+        per_week[w] += h[w];
+}
+
+const uint32_t* TripKdTree::histogram(const Node& n) const {
+    return histograms_.data() + size_t{n.heap} * weeks_.size();
 }
 
 bool TripKdTree::exact_match(uint32_t i, const BoxClassifier& box) const {
@@ -209,21 +212,23 @@ bool TripKdTree::exact_match(uint32_t i, const BoxClassifier& box) const {
     const auto in = [&b](double x, double y) {
         return b.min_lon <= x && x <= b.max_lon && b.min_lat <= y && y <= b.max_lat;
     };
+    const TripEnds e = ends_->at(i);
     switch (box.match()) {
         case Match::origin:
-            return in(ox_[i], oy_[i]);
+            return in(e.ox, e.oy);
         case Match::destination:
-            return in(dx_[i], dy_[i]);
+            return in(e.dx, e.dy);
         case Match::both:
-            return in(ox_[i], oy_[i]) && in(dx_[i], dy_[i]);
+            return in(e.ox, e.oy) && in(e.dx, e.dy);
         case Match::any:
             break;
     }
-    return in(ox_[i], oy_[i]) || in(dx_[i], dy_[i]);
+    return in(e.ox, e.oy) || in(e.dx, e.dy);
 }
 
 // Decided from the codes; the rare trip whose code equals an edge's is compared exactly.
-uint64_t TripKdTree::leaf_hits(const Node& leaf, const BoxClassifier& box) const {
+uint64_t TripKdTree::leaf_hits(const Node& leaf, const BoxClassifier& box,
+                               TreeCountStats& stats) const {
     const NodeBox& bounds = nodes_[leaf.dfs];
     const auto& shifts = leaf_shift_[leaf.heap - ((1u << depth_) - 1)];
     const GeoBox& b = box.box();
@@ -239,6 +244,7 @@ uint64_t TripKdTree::leaf_hits(const Node& leaf, const BoxClassifier& box) const
                           leaf.r.size()};
     const LeafMasks m = classify_leaf(codes, edges, box.match());
     uint64_t hits = m.in;
+    stats.exact_trips += __builtin_popcountll(m.ambiguous);
     for (uint64_t a = m.ambiguous; a != 0; a &= a - 1) {
         const uint32_t j = static_cast<uint32_t>(__builtin_ctzll(a));
         if (exact_match(leaf.r.lo + j, box)) hits |= uint64_t{1} << j;
@@ -246,9 +252,8 @@ uint64_t TripKdTree::leaf_hits(const Node& leaf, const BoxClassifier& box) const
     return hits;
 }
 
-void TripKdTree::walk(const BoxClassifier& box, Range weeks, uint32_t* local,
-                      TreeCountStats& stats) const {
-    const uint32_t span = weeks.size();
+void TripKdTree::collect(const BoxClassifier& box, std::vector<Node>& inside,
+                         std::vector<Node>& leaves) const {
     std::array<Node, 72> stack;  // a pop pushes two: never more than depth_ + 2 (<= 34)
     size_t top = 0;
     stack[top++] = {0, 0, 0, {0, static_cast<uint32_t>(size_)}};
@@ -257,25 +262,59 @@ void TripKdTree::walk(const BoxClassifier& box, Range weeks, uint32_t* local,
         const Coverage c = box.classify(nodes_[n.dfs]);
         if (c == Coverage::outside) continue;
         if (c == Coverage::inside) {
-            stats.whole_node_trips += n.r.size();
-            count_inside(n, weeks, local);
-            continue;
-        }
-        if (n.depth < depth_) {
+            inside.push_back(n);
+        } else if (n.depth < depth_) {
             stack[top++] = n.right(depth_);
             stack[top++] = n.left();
             // The left child is next to this node; the right one is far away in a big tree.
             __builtin_prefetch(&nodes_[stack[top - 2].dfs]);
-            continue;
+        } else {
+            leaves.push_back(n);
         }
+    }
+}
+
+// What a node's counting will read, fetched a few nodes ahead: the walk found the nodes
+// first, so their scattered cache lines can be in flight together instead of one by one.
+void TripKdTree::prefetch_leaf(const Node& n) const {
+    for (const auto& c : code_) {
+        __builtin_prefetch(c.data() + n.r.lo);
+        __builtin_prefetch(c.data() + n.r.hi - 1);
+    }
+    __builtin_prefetch(&week_[n.r.lo]);
+    __builtin_prefetch(&week_[n.r.hi - 1]);
+}
+
+void TripKdTree::prefetch_inside(const Node& n, Range weeks) const {
+    if (n.depth > hist_depth_) {
+        for (uint32_t i = n.r.lo; i < n.r.hi; i += 32)
+            __builtin_prefetch(&week_[i]);
+        return;
+    }
+    const uint32_t* h = histogram(n);
+    for (uint32_t w = weeks.lo; w < weeks.hi; w += 16)
+        __builtin_prefetch(h + w);
+}
+
+void TripKdTree::walk(const BoxClassifier& box, Range weeks, uint32_t* per_week,
+                      TreeCountStats& stats) const {
+    std::vector<Node> inside;
+    std::vector<Node> leaves;
+    collect(box, inside, leaves);
+    constexpr size_t kAhead = 6;
+    for (size_t i = 0; i < leaves.size(); ++i) {
+        if (i + kAhead < leaves.size()) prefetch_leaf(leaves[i + kAhead]);
+        const Node& n = leaves[i];
         stats.checked_trips += n.r.size();
-        // The weeks are read only for the hits, after the codes: fetch them meanwhile.
-        __builtin_prefetch(&week_[n.r.lo]);
-        __builtin_prefetch(&week_[n.r.hi - 1]);
-        for (uint64_t hits = leaf_hits(n, box); hits != 0; hits &= hits - 1) {
-            const uint32_t w = week_[n.r.lo + static_cast<uint32_t>(__builtin_ctzll(hits))];
-            if (w - weeks.lo < span) ++local[w - weeks.lo];
+        for (uint64_t hits = leaf_hits(n, box, stats); hits != 0; hits &= hits - 1) {
+            const uint32_t i = n.r.lo + static_cast<uint32_t>(__builtin_ctzll(hits));
+            ++per_week[(i % kCounterLanes) * weeks_.size() + week_[i]];
         }
+    }
+    for (size_t i = 0; i < inside.size(); ++i) {
+        if (i + kAhead < inside.size()) prefetch_inside(inside[i + kAhead], weeks);
+        stats.whole_node_trips += inside[i].r.size();
+        count_inside(inside[i], weeks, per_week);
     }
 }
 
@@ -285,31 +324,95 @@ void TripKdTree::count(const TreeQuery& q, std::span<int64_t> counts, TreeCountS
     if (first == last) return;
     const Range weeks{static_cast<uint32_t>(first - weeks_.begin()),
                       static_cast<uint32_t>(last - weeks_.begin())};
-    std::vector<uint32_t> local(weeks.size());
+    // Counted over all of the tree's weeks (no range check per trip), in kCounterLanes
+    // copies: trips of one week next to each other then increment different counters, so
+    // the increments do not wait for each other through memory. The range is kept.
+    const size_t stride = weeks_.size();
+    std::vector<uint32_t> per_week(kCounterLanes * stride);
     if (q.box == nullptr) {
         stats.whole_node_trips += static_cast<int64_t>(size_);
-        count_inside({0, 0, 0, {0, static_cast<uint32_t>(size_)}}, weeks, local.data());
+        count_inside({0, 0, 0, {0, static_cast<uint32_t>(size_)}}, weeks, per_week.data());
     } else {
-        walk(*q.box, weeks, local.data(), stats);
+        walk(*q.box, weeks, per_week.data(), stats);
     }
-    for (uint32_t i = 0; i < weeks.size(); ++i)
-        counts[static_cast<size_t>((weeks_[weeks.lo + i] - q.first_week) / 7)] += local[i];
+    for (uint32_t w = weeks.lo; w < weeks.hi; ++w) {
+        int64_t n = 0;
+        for (uint32_t lane = 0; lane < kCounterLanes; ++lane)
+            n += per_week[lane * stride + w];
+        counts[static_cast<size_t>((weeks_[w] - q.first_week) / 7)] += n;
+    }
 }
 
 void TripKdTree::append_to(std::vector<IndexedTrip>& out, int16_t region_id) const {
+    std::vector<TripEnds> ends;
+    ends_->read_all(ends);
     out.reserve(out.size() + size_);
-    for (size_t i = 0; i < size_; ++i)
-        out.push_back({region_id, weeks_[week_[i]], {ox_[i], oy_[i]}, {dx_[i], dy_[i]}});
+    for (size_t i = 0; i < size_; ++i) {
+        const TripEnds& e = ends[i];
+        out.push_back({region_id, weeks_[week_[i]], {e.ox, e.oy}, {e.dx, e.dy}});
+    }
+}
+
+void TripKdTree::save(BinaryWriter& out) const {
+    out.value(static_cast<uint64_t>(size_));
+    out.value(static_cast<int32_t>(depth_));
+    out.value(static_cast<int32_t>(hist_depth_));
+    out.array(weeks_);
+    out.array(week_);
+    for (const auto& c : code_)
+        out.array(c);
+    out.array(leaf_shift_);
+    out.array(nodes_);
+    out.array(histograms_);
+    ends_->write_to(out);
+}
+
+std::shared_ptr<const TripKdTree> TripKdTree::load(BinaryReader& in) {
+    std::shared_ptr<TripKdTree> t(new TripKdTree());
+    const auto size = in.value<uint64_t>();
+    if (size == 0 || size >= std::numeric_limits<uint32_t>::max() / 2) in.fail("bad tree size");
+    t->size_ = static_cast<size_t>(size);
+    t->depth_ = in.value<int32_t>();
+    t->hist_depth_ = in.value<int32_t>();
+    if (t->depth_ != leaf_depth(t->size_, kLeafSize) ||
+        t->hist_depth_ != histogram_depth(t->size_, kHistogramMinTrips, t->depth_)) {
+        in.fail("tree depths do not fit its size");
+    }
+    t->weeks_ = in.array<int32_t>();
+    t->week_ = in.array<uint16_t>();
+    for (auto& c : t->code_)
+        c = in.array<uint16_t>();
+    t->leaf_shift_ = in.array<std::array<int8_t, 4>>();
+    t->nodes_ = in.array<NodeBox>();
+    t->histograms_ = in.array<uint32_t>();
+    const size_t hist_nodes = t->hist_depth_ < 0 ? 0 : (size_t{2} << t->hist_depth_) - 1;
+    bool ok = !t->weeks_.empty() && t->weeks_.size() <= std::numeric_limits<uint16_t>::max() &&
+              std::is_sorted(t->weeks_.begin(), t->weeks_.end()) && t->week_.size() == size &&
+              t->leaf_shift_.size() == size_t{1} << t->depth_ &&
+              t->nodes_.size() == (size_t{2} << t->depth_) - 1 &&
+              t->histograms_.size() == hist_nodes * t->weeks_.size();
+    for (const auto& c : t->code_)
+        ok = ok && c.size() == size + kCodePadding;
+    for (const uint16_t w : t->week_)
+        ok = ok && w < t->weeks_.size();
+    if (!ok) in.fail("inconsistent tree arrays");
+    const uint64_t ends_offset = in.offset();
+    in.skip(size * sizeof(TripEnds));
+    t->ends_ = std::make_unique<const ExactEnds>(in.file(), ends_offset, t->size_);
+    return t;
 }
 
 size_t TripKdTree::memory_bytes() const {
-    return sizeof(*this) +
-           (ox_.capacity() + oy_.capacity() + dx_.capacity() + dy_.capacity()) * sizeof(double) +
+    return sizeof(*this) + ends_->memory_bytes() +
            (code_[0].capacity() + code_[1].capacity() + code_[2].capacity() + code_[3].capacity()) *
                sizeof(uint16_t) +
            leaf_shift_.capacity() * sizeof(leaf_shift_[0]) + week_.capacity() * sizeof(uint16_t) +
            weeks_.capacity() * sizeof(int32_t) + nodes_.capacity() * sizeof(NodeBox) +
            histograms_.capacity() * sizeof(uint32_t);
+}
+
+size_t TripKdTree::file_bytes() const {
+    return ends_->file_bytes();
 }
 
 }  // namespace tripstream::query

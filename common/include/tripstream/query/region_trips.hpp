@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "tripstream/io/binary_file.hpp"
 #include "tripstream/query/trip_kd_tree.hpp"
 
 namespace tripstream::query {
@@ -22,8 +23,10 @@ class RegionTrips {
 
     RegionTrips() = default;
 
-    // A region holding `trips` (one tree, or only a delta when they are few).
-    static std::shared_ptr<const RegionTrips> of(std::vector<IndexedTrip> trips);
+    // A region holding `trips` (one tree, or only a delta when they are few); its trees keep
+    // their exact coordinates as `storage` says.
+    static std::shared_ptr<const RegionTrips> of(std::vector<IndexedTrip> trips,
+                                                 const IndexStorage& storage = {});
 
     // This region plus `trips`: the delta grows; a full delta becomes a segment, and the two
     // newest segments merge while the older is at most twice the newer (trees are built here,
@@ -41,6 +44,12 @@ class RegionTrips {
     int32_t first_week() const { return first_week_; }
     int32_t last_week() const { return last_week_; }
     size_t memory_bytes() const;
+    size_t file_bytes() const;
+
+    // Saving and loading (trip_index_file.hpp); a loaded region keeps new trees as `storage`
+    // says. load() throws IoError for a file that does not hold a region.
+    void save(BinaryWriter& out) const;
+    static std::shared_ptr<const RegionTrips> load(BinaryReader& in, const IndexStorage& storage);
 
   private:
     void add_to_delta(std::span<const IndexedTrip> trips);
@@ -48,6 +57,7 @@ class RegionTrips {
 
     std::vector<std::shared_ptr<const TripKdTree>> segments_;  // oldest (largest) first
     std::vector<IndexedTrip> delta_;
+    IndexStorage storage_;
     size_t size_ = 0;
     int32_t first_week_ = std::numeric_limits<int32_t>::max();
     int32_t last_week_ = std::numeric_limits<int32_t>::min();

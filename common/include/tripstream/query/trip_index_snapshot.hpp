@@ -26,7 +26,8 @@ struct TripIndexSnapshot {
 
     size_t trips() const;
     size_t segments() const;
-    size_t memory_bytes() const;
+    size_t memory_bytes() const;  // in the process
+    size_t file_bytes() const;    // of the trees' coordinate files (ExactEnds)
 };
 
 }  // namespace tripstream::query

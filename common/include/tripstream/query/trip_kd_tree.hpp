@@ -2,9 +2,10 @@
 // origin lat, destination lon, destination lat), answering per-ISO-week counts of the trips
 // that match a box exactly.
 //
-// Layout (docs/query.md, "In-memory index"): the trips in tree order as structure-of-arrays
-// doubles (the coordinates PostGIS holds), 16-bit leaf codes of the same coordinates
-// (leaf_codes.hpp) and a 2-byte week number. The tree is implicit:
+// Layout (docs/query.md, "In-memory index"): the trips in tree order as 16-bit leaf codes of
+// their coordinates (leaf_codes.hpp) and a 2-byte week number, about 10 bytes per trip in
+// memory; the exact doubles (the coordinates PostGIS holds) sit in ExactEnds, usually a
+// file, read only for the trips whose codes cannot decide. The tree is implicit:
 // a range of trips is halved at the median of its widest dimension down to one depth for
 // every leaf (at most kLeafSize trips each); nodes are stored in depth-first order (a
 // subtree is contiguous, so a walk reads memory mostly forwards) with one float bounding
@@ -15,10 +16,12 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
 #include "tripstream/query/box_classifier.hpp"
+#include "tripstream/query/exact_ends.hpp"
 #include "tripstream/query/indexed_trip.hpp"
 
 namespace tripstream::query {
@@ -34,6 +37,7 @@ struct TreeQuery {
 struct TreeCountStats {
     int64_t whole_node_trips = 0;  // counted from nodes wholly inside the box
     int64_t checked_trips = 0;     // compared one by one in leaves on the box edge
+    int64_t exact_trips = 0;       // of those, decided from their exact coordinates
 };
 
 class TripKdTree {
@@ -41,8 +45,9 @@ class TripKdTree {
     static constexpr uint32_t kLeafSize = 64;
     static constexpr uint32_t kHistogramMinTrips = 256;
 
-    // Builds the tree from one region's trips (at least one; region_id is not looked at).
-    explicit TripKdTree(std::span<const IndexedTrip> trips);
+    // Builds the tree from one region's trips (at least one; region_id is not looked at),
+    // keeping their exact coordinates as `storage` says.
+    explicit TripKdTree(std::span<const IndexedTrip> trips, const IndexStorage& storage = {});
 
     size_t size() const { return size_; }
     int32_t first_week() const { return weeks_.front(); }
@@ -55,20 +60,37 @@ class TripKdTree {
     // Appends the trips (in tree order) with `region_id`, e.g. to merge trees.
     void append_to(std::vector<IndexedTrip>& out, int16_t region_id) const;
 
+    // Saving and loading (trip_index_file.hpp): the arrays as they are in memory, then the
+    // exact coordinates as one block, which the loaded tree reads from the saved file in
+    // place. load() checks every size and week number (IoError naming the file otherwise).
+    void save(BinaryWriter& out) const;
+    static std::shared_ptr<const TripKdTree> load(BinaryReader& in);
+
+    // The process memory the tree holds, and the bytes of its coordinates file (if any).
     size_t memory_bytes() const;
+    size_t file_bytes() const;
 
   private:
+    TripKdTree() = default;
     struct Range;
     struct Node;
     struct Builder;
-    void count_inside(const Node& n, Range weeks, uint32_t* local) const;
-    uint64_t leaf_hits(const Node& leaf, const BoxClassifier& box) const;
+    // Counting adds to per_week[i] for the tree's week i (weeks_[i]).
+    void count_inside(const Node& n, Range weeks, uint32_t* per_week) const;
+    const uint32_t* histogram(const Node& n) const;
+    uint64_t leaf_hits(const Node& leaf, const BoxClassifier& box, TreeCountStats& stats) const;
     bool exact_match(uint32_t trip, const BoxClassifier& box) const;
-    void scan_weeks(Range r, Range weeks, uint32_t* local) const;
-    void walk(const BoxClassifier& box, Range weeks, uint32_t* local, TreeCountStats& stats) const;
+    void scan_weeks(Range r, uint32_t* per_week) const;
+    // The nodes wholly inside the box (highest first) and the leaves on its edge.
+    void collect(const BoxClassifier& box, std::vector<Node>& inside,
+                 std::vector<Node>& leaves) const;
+    void prefetch_leaf(const Node& n) const;
+    void prefetch_inside(const Node& n, Range weeks) const;
+    void walk(const BoxClassifier& box, Range weeks, uint32_t* per_week,
+              TreeCountStats& stats) const;
 
     size_t size_ = 0;
-    std::vector<double> ox_, oy_, dx_, dy_;  // coordinates in tree order
+    std::unique_ptr<const ExactEnds> ends_;  // exact coordinates, in tree order
     // Leaf codes of the coordinates, padded so that a leaf reads whole SIMD vectors.
     std::array<std::vector<uint16_t>, 4> code_;
     std::vector<std::array<int8_t, 4>> leaf_shift_;  // per leaf (left to right): code scales

@@ -25,6 +25,7 @@ struct WeeklyAverageStats {
     int64_t aggregate_trips = 0;  // counted from whole inside cells
     int64_t boundary_trips = 0;   // trips in boundary cells, checked against the raw rows
     bool raw_scan = false;        // whether the raw rows were read at all
+    int64_t exact_trips = 0;      // index: boundary trips whose exact coordinates were read
 };
 
 struct WeeklyAverageResult {
