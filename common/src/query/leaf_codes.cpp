@@ -1,6 +1,7 @@
 #include "tripstream/query/leaf_codes.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
 #if defined(__x86_64__)
@@ -132,7 +133,10 @@ int8_t LeafAxis::shift_for(double lo, double hi) {
 }
 
 LeafAxis LeafAxis::of(double lo, int8_t shift) {
-    return {lo, std::ldexp(1.0, shift)};
+    // 2^shift built from its exponent bits (exact for |shift| <= 126, which shift_for
+    // guarantees): a query makes four of these per leaf, and std::ldexp is a library call.
+    const auto bits = static_cast<uint64_t>(1023 + static_cast<int>(shift)) << 52;
+    return {lo, std::bit_cast<double>(bits)};
 }
 
 uint16_t trip_code(double x, const LeafAxis& axis) {
