@@ -188,9 +188,20 @@ TripKdTree::TripKdTree(std::span<const IndexedTrip> trips, const IndexStorage& s
 }
 
 void TripKdTree::scan_weeks(Range r, uint32_t* per_week) const {
+    static_assert(kCounterLanes == 4);
     const size_t stride = weeks_.size();
-    for (uint32_t i = r.lo; i < r.hi; ++i)
-        ++per_week[(i % kCounterLanes) * stride + week_[i]];
+    uint32_t* const lane[4] = {per_week, per_week + stride, per_week + 2 * stride,
+                               per_week + 3 * stride};
+    const uint16_t* w = week_.data();
+    uint32_t i = r.lo;
+    for (; i + 4 <= r.hi; i += 4) {
+        ++lane[0][w[i]];
+        ++lane[1][w[i + 1]];
+        ++lane[2][w[i + 2]];
+        ++lane[3][w[i + 3]];
+    }
+    for (; i < r.hi; ++i)
+        ++lane[0][w[i]];
 }
 
 void TripKdTree::count_inside(const Node& n, Range weeks, uint32_t* per_week) const {
