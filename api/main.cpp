@@ -79,9 +79,12 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     services.uploads = &uploads;
     std::unique_ptr<query::LiveTripIndex> index;
     if (config.api.query_engine == "index") {
-        index = std::make_unique<query::LiveTripIndex>(config.database.url, log);
+        query::LiveTripIndexOptions options;
+        options.storage.directory = config.api.index_dir;
+        options.save_interval = std::chrono::seconds(config.api.index_save_interval_s);
+        index = std::make_unique<query::LiveTripIndex>(config.database.url, log, options);
         services.fast_weekly_average = [&index](const query::WeeklyAverageRequest& request) {
-            return index->weekly_average(request);
+            return index->answer(request);
         };
     }
     services.extra_metrics = [&status, &index] {

@@ -108,6 +108,11 @@ std::vector<Binding> bindings() {
                  bad_value("api.query_engine", v, "index or database");
              c.api.query_engine = v;
          }},
+        {{"api.index_dir", "INDEX_DIR"},
+         text(&C::api, &ApiConfig::index_dir, "api.index_dir", true)},
+        {{"api.index_save_interval_s", "INDEX_SAVE_INTERVAL_S"},
+         integer(&C::api, &ApiConfig::index_save_interval_s, "api.index_save_interval_s", 10,
+                 86'400)},
         {{"api.http_threads", "HTTP_THREADS"},
          integer(&C::api, &ApiConfig::http_threads, "api.http_threads", 0, 256)},
         {{"api.worker_threads", "WORKER_THREADS"},

@@ -47,4 +47,22 @@ ScratchDatabase::~ScratchDatabase() {
     }
 }
 
+ConnectionLockout::ConnectionLockout(const ScratchDatabase& database) : name_(database.name()) {
+    run_on_server("ALTER DATABASE " + name_ + " WITH ALLOW_CONNECTIONS false");
+}
+
+ConnectionLockout::~ConnectionLockout() {
+    try {
+        end();
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "could not allow connections to " << name_ << " again: " << e.what();
+    }
+}
+
+void ConnectionLockout::end() {
+    if (ended_) return;
+    ended_ = true;
+    run_on_server("ALTER DATABASE " + name_ + " WITH ALLOW_CONNECTIONS true");
+}
+
 }  // namespace tripstream::test

@@ -26,4 +26,21 @@ class ScratchDatabase {
     std::string url_;
 };
 
+// No new connection to `database` until end() (or the end of the scope, whatever failed
+// meanwhile): sessions already open go on, so a test's own connection can commit while a
+// program under test cannot reconnect (ALTER DATABASE ... ALLOW_CONNECTIONS false).
+class ConnectionLockout {
+  public:
+    explicit ConnectionLockout(const ScratchDatabase& database);
+    ~ConnectionLockout();  // end()
+    ConnectionLockout(const ConnectionLockout&) = delete;
+    ConnectionLockout& operator=(const ConnectionLockout&) = delete;
+
+    void end();
+
+  private:
+    std::string name_;
+    bool ended_ = false;
+};
+
 }  // namespace tripstream::test

@@ -5,6 +5,7 @@
 #include "tripstream/api/database_problem.hpp"
 #include "tripstream/http/problem.hpp"
 #include "tripstream/time/civil_time.hpp"
+#include "tripstream/time/iso_timestamp.hpp"
 
 namespace tripstream::api {
 namespace {
@@ -23,6 +24,24 @@ std::optional<std::string> unknown_parameter(const http::HttpRequest& request) {
 
 nlohmann::json date_or_null(const std::optional<int64_t>& days) {
     return days ? nlohmann::json(format_date(*days)) : nlohmann::json(nullptr);
+}
+
+http::HttpResponse answer_response(const query::WeeklyAverageResult& result, const char* engine) {
+    http::HttpResponse response = http::HttpResponse::json(200, weekly_average_json(result).dump());
+    response.headers.emplace_back("X-Tripstream-Engine", engine);
+    return response;
+}
+
+// The index answers from its last snapshot while it cannot reach the database; the header
+// tells the client so, and since when (docs/api.md).
+http::HttpResponse index_response(const query::IndexAnswer& answer) {
+    http::HttpResponse response = answer_response(answer.result, "index");
+    if (answer.stale_since_unix_seconds > 0) {
+        const auto micros = static_cast<int64_t>(answer.stale_since_unix_seconds * 1e6);
+        response.headers.emplace_back(kIndexStateHeader,
+                                      "stale; since=" + format_iso_timestamp(micros));
+    }
+    return response;
 }
 
 }  // namespace
@@ -62,18 +81,12 @@ http::HttpResponse weekly_average(const ApiServices& services, const http::HttpR
     }
     const auto& req = std::get<query::WeeklyAverageRequest>(parsed);
     try {
-        std::optional<query::WeeklyAverageResult> result;
-        const char* engine = "index";
-        if (services.fast_weekly_average) result = services.fast_weekly_average(req);
-        if (!result) {
-            engine = "database";
-            auto conn = services.pool->acquire();
-            result = query::weekly_average(*conn, req);
+        if (services.fast_weekly_average) {
+            if (const auto answer = services.fast_weekly_average(req))
+                return index_response(*answer);
         }
-        http::HttpResponse response =
-            http::HttpResponse::json(200, weekly_average_json(*result).dump());
-        response.headers.emplace_back("X-Tripstream-Engine", engine);
-        return response;
+        auto conn = services.pool->acquire();
+        return answer_response(query::weekly_average(*conn, req), "database");
     } catch (const query::RequestError& e) {
         return http::problem(400, e.what(), e.error().parameter);
     } catch (const db::PgError& e) {

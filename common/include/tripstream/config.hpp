@@ -68,6 +68,12 @@ struct ApiConfig {
     int write_timeout_ms = 30'000;       // a client that takes no response bytes for this long
     int max_concurrent_uploads = 4;      // POST /v1/ingestions in progress (429 beyond)
     int statement_timeout_ms = 10'000;   // every database statement a request runs
+
+    // The in-memory index's files (query/exact_ends.hpp, query/trip_index_file.hpp): its
+    // trees' exact coordinates and its saved copy for fast restarts. Empty: all in memory,
+    // nothing saved.
+    std::string index_dir;
+    int index_save_interval_s = 300;  // save the index at most this often (when it changed)
 };
 
 struct Config {

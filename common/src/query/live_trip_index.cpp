@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
@@ -9,6 +10,8 @@
 
 #include "tripstream/db/pg_connection.hpp"
 #include "tripstream/db/pg_notifications.hpp"
+#include "tripstream/query/seen_batches.hpp"
+#include "tripstream/query/trip_index_file.hpp"
 #include "tripstream/query/trip_index_loader.hpp"
 
 namespace tripstream::query {
@@ -46,7 +49,7 @@ std::optional<NotifiedBatch> notified_batch(const std::string& payload) {
 
 // Builds every region's trees, on as many threads as there are cores.
 std::map<int16_t, std::shared_ptr<const RegionTrips>> build_regions(
-    std::map<int16_t, std::vector<IndexedTrip>>&& trips) {
+    std::map<int16_t, std::vector<IndexedTrip>>&& trips, const IndexStorage& storage) {
     std::vector<std::pair<int16_t, std::vector<IndexedTrip>>> work;
     for (auto& [id, t] : trips)
         work.emplace_back(id, std::move(t));
@@ -61,7 +64,7 @@ std::map<int16_t, std::shared_ptr<const RegionTrips>> build_regions(
     const auto worker = [&] {
         for (size_t i = next++; i < work.size(); i = next++) {
             try {
-                built[i] = RegionTrips::of(std::move(work[i].second));
+                built[i] = RegionTrips::of(std::move(work[i].second), storage);
             } catch (...) {
                 const std::lock_guard lock(error_mutex);
                 error = std::current_exception();
@@ -87,6 +90,27 @@ std::map<int16_t, std::shared_ptr<const RegionTrips>> build_regions(
     return regions;
 }
 
+// The trips of `batches` (batch_id -> trips) by region_id. A region is registered before its
+// first batch commits, so a region_id missing from `region_ids` means the data broke a rule.
+std::map<int16_t, std::vector<IndexedTrip>> by_region(
+    const std::map<int64_t, std::vector<IndexedTrip>>& batches,
+    const std::map<std::string, int16_t>& region_ids) {
+    std::unordered_set<int16_t> known;
+    for (const auto& [name, id] : region_ids)
+        known.insert(id);
+    std::map<int16_t, std::vector<IndexedTrip>> out;
+    for (const auto& [batch, trips] : batches) {
+        for (const IndexedTrip& t : trips) {
+            if (!known.contains(t.region_id)) {
+                throw std::runtime_error(cat("batch ", batch, " has a trip of region_id ",
+                                             t.region_id, ", not in tripstream.regions"));
+            }
+            out[t.region_id].push_back(t);
+        }
+    }
+    return out;
+}
+
 double unix_seconds_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();
@@ -94,18 +118,153 @@ double unix_seconds_now() {
 
 }  // namespace
 
-// One connection's life: listen, load, follow. Returns when stopped; throws on anything
-// that breaks the guarantee that every committed batch is in the index.
+// Loads, then follows the database over one connection after another. What it loaded and
+// applied outlives a connection: the next one catches up from it (SeenBatches).
 class LiveTripIndex::Follower {
   public:
-    explicit Follower(LiveTripIndex& index) : index_(index) {}
+    // Starts from the saved copy in INDEX_DIR when there is a usable one.
+    explicit Follower(LiveTripIndex& index) : index_(index) { load_saved(); }
+    ~Follower() {
+        if (saving_.valid()) saving_.wait();
+    }
+    Follower(const Follower&) = delete;
+    Follower& operator=(const Follower&) = delete;
 
-    void run() {
-        db::PgConnection conn(index_.database_url_, kApplicationName);
-        // LISTEN before the snapshot: every batch committed after the snapshot is notified.
+    // One connection's life: listen, load in full (or catch up), follow. Returns when stopped.
+    // Throws db::PgError when the database fails (what is held stays right up to the last
+    // batch applied: the next connection catches up), anything else when the index can no
+    // longer vouch for its trips (the caller then calls reset()).
+    void run(db::PgConnection& conn) {
+        // LISTEN before reading: every batch committed after the read is notified.
         conn.exec(std::string("LISTEN ") + kStatusChannel);
         conn.exec(std::string("LISTEN ") + kControlChannel);
-        load(conn);
+        const std::string server = server_started(conn);
+        identity_ = database_identity(conn);
+        if (!saved_database_.empty() && saved_database_ != identity_) {
+            index_.log_.warn(cat("live index: the saved index in ", saved_path(),
+                                 " comes from another database (", saved_database_, ", this is ",
+                                 identity_, "): loading in full"));
+            reset();
+        }
+        saved_database_.clear();  // checked against the first connection only
+        const int64_t newest_before = seen_.newest();
+        if (loaded_) {
+            catch_up(conn);
+        } else {
+            load(conn);
+        }
+        // A saved index with nothing to catch up has not been published yet.
+        if (!index_.stats().ready)
+            index_.publish(std::make_shared<const TripIndexSnapshot>(snapshot_));
+        if (!server_.empty() && server != server_) {
+            // The server restarted since the last connection: the sessions that held the
+            // unseen ids up to newest_before are gone, and the read above was the last
+            // chance for their batches to be found.
+            seen_.forget_gaps_through(newest_before);
+        }
+        server_ = server;
+        index_.set_following();
+        follow(conn);
+    }
+
+    // Forgets everything loaded: the next run() loads in full.
+    void reset() {
+        snapshot_ = TripIndexSnapshot();
+        seen_ = SeenBatches();
+        loaded_ = false;
+        saved_database_.clear();
+    }
+
+  private:
+    static std::string server_started(db::PgConnection& conn) {
+        return db::first_value(conn.exec("SELECT pg_postmaster_start_time()::text"));
+    }
+
+    // Which database (cluster, database, trips table) the index reads: a saved index is used
+    // only with the one it was read from. pg_control_system() needs no privilege.
+    static std::string database_identity(db::PgConnection& conn) {
+        return db::first_value(conn.exec(
+            "SELECT (SELECT system_identifier FROM pg_control_system())::text || '/' ||"
+            " (SELECT oid FROM pg_database WHERE datname = current_database())::text || '/' ||"
+            " 'tripstream.trips'::regclass::oid::text"));
+    }
+
+    const IndexStorage& storage() const { return index_.options_.storage; }
+    std::string saved_path() const {
+        return storage().directory + "/" + LiveTripIndex::kSavedFileName;
+    }
+
+    // The saved copy, if INDEX_DIR has one that can be read; anything wrong with it means a
+    // full load, never a failure.
+    void load_saved() {
+        if (storage().directory.empty()) return;
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            auto saved = load_index(saved_path(), storage());
+            if (!saved) {
+                index_.log_.info(cat("live index: no saved index in ", storage().directory,
+                                     ": loading in full"));
+                return;
+            }
+            snapshot_ = *saved->snapshot;
+            seen_ = SeenBatches(saved->origin.newest_batch, saved->origin.gaps);
+            saved_database_ = saved->origin.database;
+            loaded_ = true;
+        } catch (const std::exception& e) {
+            index_.log_.warn(
+                cat("live index: cannot use the saved index: ", e.what(), "; loading in full"));
+            reset();
+            return;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        index_.log_.info(cat("live index: read the saved index (", snapshot_.trips(),
+                             " trips, batches up to ", seen_.newest(), ") in ", seconds,
+                             " s; catching up from the database"));
+        const std::lock_guard lock(index_.mutex_);
+        index_.stats_.saved_load_seconds = seconds;
+    }
+
+    // Saves the index in the background after a full load and then at most once per
+    // save_interval while batches are added; one save at a time. A failed save is logged
+    // and changes nothing else.
+    void maybe_save() {
+        if (storage().directory.empty() || identity_.empty()) return;
+        if (saving_.valid()) {
+            if (saving_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+            saving_.get();
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (saved_batches_ && *saved_batches_ == seen_.size()) return;  // nothing new
+        if (saved_batches_ && now - last_save_ < index_.options_.save_interval) return;
+        const auto gaps = seen_.gaps();
+        if (!gaps) return;  // what it holds cannot be written down: the next full load saves
+        last_save_ = now;
+        saved_batches_ = seen_.size();
+        saving_ = std::async(
+            std::launch::async,
+            [this, snapshot = std::make_shared<const TripIndexSnapshot>(snapshot_),
+             origin = IndexOrigin{identity_, seen_.newest(), *gaps}] { save(*snapshot, origin); });
+    }
+
+    void save(const TripIndexSnapshot& snapshot, const IndexOrigin& origin) {
+        const auto started = std::chrono::steady_clock::now();
+        try {
+            save_index(saved_path(), snapshot, origin);
+        } catch (const std::exception& e) {
+            index_.log_.warn(cat("live index: cannot save the index: ", e.what()));
+            return;
+        }
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        index_.log_.info(cat("live index: saved ", snapshot.trips(), " trips (batches up to ",
+                             origin.newest_batch, ") to ", saved_path(), " in ", seconds, " s"));
+        const std::lock_guard lock(index_.mutex_);
+        ++index_.stats_.saves;
+        index_.stats_.last_save_unix_seconds = unix_seconds_now();
+    }
+
+    void follow(db::PgConnection& conn) {
         while (!index_.stop_.load()) {
             std::vector<NotifiedBatch> batches;
             for (const db::Notification& n : db::wait_notifications(conn, kPollInterval)) {
@@ -117,16 +276,20 @@ class LiveTripIndex::Follower {
                 if (batch && !seen_.contains(batch->id)) batches.push_back(*batch);
             }
             if (!batches.empty()) apply(conn, batches);
+            maybe_save();
         }
     }
 
-  private:
     void load(db::PgConnection& conn) {
         const auto started = std::chrono::steady_clock::now();
         LoadedTrips loaded = load_all_trips(conn, index_.log_, index_.stop_);
-        snapshot_.region_ids = std::move(loaded.region_ids);
-        seen_ = std::move(loaded.batches);
-        snapshot_.regions = build_regions(std::move(loaded.trips));
+        // Built aside, so that a failure leaves the state held as it was.
+        TripIndexSnapshot snapshot;
+        snapshot.region_ids = std::move(loaded.region_ids);
+        snapshot.regions = build_regions(std::move(loaded.trips), storage());
+        seen_ = SeenBatches(loaded.batches);
+        snapshot_ = std::move(snapshot);
+        loaded_ = true;
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         index_.log_.info(cat("live index: ready: ", snapshot_.trips(), " trips in ",
@@ -140,32 +303,55 @@ class LiveTripIndex::Follower {
         index_.publish(std::make_shared<const TripIndexSnapshot>(snapshot_));
     }
 
-    void apply(db::PgConnection& conn, const std::vector<NotifiedBatch>& batches) {
-        // New regions are registered (in their own transaction) before their first batch.
-        snapshot_.region_ids = read_regions(conn);
-        std::unordered_set<int16_t> known;
-        for (const auto& [name, id] : snapshot_.region_ids)
-            known.insert(id);
-        std::map<int16_t, std::vector<IndexedTrip>> added;
-        for (const NotifiedBatch& b : batches) {
-            const auto trips = fetch_batch(conn, b.id);
+    // Adds every batch committed while no connection listened: those above the newest id
+    // seen and those among the ids below it never seen, read in one statement.
+    void catch_up(db::PgConnection& conn) {
+        const auto gaps = seen_.gaps();
+        if (!gaps) {
+            index_.log_.warn(cat("live index: more than ", SeenBatches::kMaxGaps,
+                                 " batch ids below the newest one were never seen, so the "
+                                 "batches missed cannot be named: loading in full"));
+            load(conn);
+            return;
+        }
+        auto batches = fetch_batches_after(conn, seen_.newest(), *gaps, index_.log_, index_.stop_);
+        size_t trips = 0;
+        for (const auto& [id, t] : batches)
+            trips += t.size();
+        index_.log_.info(cat("live index: caught up: ", batches.size(), " batches (", trips,
+                             " trips) committed while disconnected; looked for ids above ",
+                             seen_.newest(), " and ", gaps->size(), " unseen ids below"));
+        if (!batches.empty()) add(conn, std::move(batches));
+        const std::lock_guard lock(index_.mutex_);
+        ++index_.stats_.catch_ups;
+    }
+
+    void apply(db::PgConnection& conn, const std::vector<NotifiedBatch>& notified) {
+        std::map<int64_t, std::vector<IndexedTrip>> batches;
+        for (const NotifiedBatch& b : notified) {
+            auto trips = fetch_batch(conn, b.id);
             if (b.trips >= 0 && static_cast<int64_t>(trips.size()) != b.trips) {
                 throw std::runtime_error(cat("batch ", b.id, " has ", trips.size(),
                                              " trips, its notification said ", b.trips));
             }
-            for (const IndexedTrip& t : trips) {
-                if (!known.contains(t.region_id)) {
-                    throw std::runtime_error(cat("batch ", b.id, " has a trip of region_id ",
-                                                 t.region_id, ", not in tripstream.regions"));
-                }
-                added[t.region_id].push_back(t);
-            }
-            seen_.insert(b.id);
+            batches[b.id] = std::move(trips);
         }
-        for (auto& [id, trips] : added) {
-            auto& region = snapshot_.regions[id];
-            region = region ? region->with(trips) : RegionTrips::of(std::move(trips));
+        add(conn, std::move(batches));
+    }
+
+    // Adds whole batches (batch_id -> trips, maybe none) to a new snapshot and publishes
+    // it. Nothing held changes unless every trip could be added.
+    void add(db::PgConnection& conn, std::map<int64_t, std::vector<IndexedTrip>>&& batches) {
+        TripIndexSnapshot next = snapshot_;  // shares the trees
+        // New regions are registered (in their own transaction) before their first batch.
+        next.region_ids = read_regions(conn);
+        for (auto& [id, trips] : by_region(batches, next.region_ids)) {
+            auto& region = next.regions[id];
+            region = region ? region->with(trips) : RegionTrips::of(std::move(trips), storage());
         }
+        snapshot_ = std::move(next);
+        for (const auto& [batch, trips] : batches)
+            seen_.add(batch);
         {
             const std::lock_guard lock(index_.mutex_);
             index_.stats_.batches_applied += static_cast<int64_t>(batches.size());
@@ -175,11 +361,18 @@ class LiveTripIndex::Follower {
 
     LiveTripIndex& index_;
     TripIndexSnapshot snapshot_;  // the next one to publish (shares the regions' trees)
-    std::unordered_set<int64_t> seen_;
+    SeenBatches seen_;            // the batches in snapshot_
+    bool loaded_ = false;         // snapshot_ and seen_ hold a full load and what followed it
+    std::string server_;          // pg_postmaster_start_time() of the last connection
+    std::string identity_;        // database_identity() of the current connection
+    std::string saved_database_;  // the saved index's database, until the first connection
+    std::chrono::steady_clock::time_point last_save_;
+    std::optional<size_t> saved_batches_;  // seen_.size() at the last save started
+    std::future<void> saving_;
 };
 
-LiveTripIndex::LiveTripIndex(std::string database_url, Logger log)
-    : database_url_(std::move(database_url)), log_(std::move(log)) {}
+LiveTripIndex::LiveTripIndex(std::string database_url, Logger log, LiveTripIndexOptions options)
+    : database_url_(std::move(database_url)), log_(std::move(log)), options_(std::move(options)) {}
 
 LiveTripIndex::~LiveTripIndex() {
     stop();
@@ -203,13 +396,21 @@ void LiveTripIndex::stop() {
 
 std::optional<WeeklyAverageResult> LiveTripIndex::weekly_average(
     const WeeklyAverageRequest& request) const {
+    auto answered = answer(request);
+    if (!answered) return std::nullopt;
+    return std::move(answered->result);
+}
+
+std::optional<IndexAnswer> LiveTripIndex::answer(const WeeklyAverageRequest& request) const {
     std::shared_ptr<const TripIndexSnapshot> snapshot;
+    double stale_since = 0;
     {
         const std::lock_guard lock(mutex_);
         snapshot = snapshot_;
+        stale_since = stats_.stale_since_unix_seconds;
     }
     if (!snapshot) return std::nullopt;
-    return snapshot->weekly_average(request);
+    return IndexAnswer{snapshot->weekly_average(request), stale_since};
 }
 
 LiveTripIndexStats LiveTripIndex::stats() const {
@@ -225,6 +426,7 @@ void LiveTripIndex::publish(std::shared_ptr<const TripIndexSnapshot> snapshot) {
     for (const auto& [id, r] : snapshot->regions)
         s.delta_trips += static_cast<int64_t>(r->delta_size());
     s.memory_bytes = static_cast<int64_t>(snapshot->memory_bytes());
+    s.file_bytes = static_cast<int64_t>(snapshot->file_bytes());
     const std::lock_guard lock(mutex_);
     snapshot_ = std::move(snapshot);
     stats_.ready = true;
@@ -233,37 +435,87 @@ void LiveTripIndex::publish(std::shared_ptr<const TripIndexSnapshot> snapshot) {
     stats_.segments = s.segments;
     stats_.delta_trips = s.delta_trips;
     stats_.memory_bytes = s.memory_bytes;
+    stats_.file_bytes = s.file_bytes;
     stats_.last_update_unix_seconds = unix_seconds_now();
+}
+
+void LiveTripIndex::set_following() {
+    const std::lock_guard lock(mutex_);
+    stats_.following = true;
+    stats_.stale_since_unix_seconds = 0;
+}
+
+void LiveTripIndex::set_stale() {
+    const std::lock_guard lock(mutex_);
+    stats_.following = false;
+    // The first failure is when the snapshot stopped following; retries do not move it.
+    if (snapshot_ && stats_.stale_since_unix_seconds == 0) {
+        stats_.stale_since_unix_seconds = unix_seconds_now();
+    }
 }
 
 void LiveTripIndex::set_not_ready() {
     const std::lock_guard lock(mutex_);
     snapshot_.reset();
     stats_.ready = false;
+    stats_.following = false;
+    stats_.stale_since_unix_seconds = 0;
 }
 
-bool LiveTripIndex::sleep_unless_stopped(std::chrono::milliseconds duration) {
-    std::unique_lock lock(wake_mutex_);
-    return !wake_.wait_for(lock, duration, [this] { return stop_.load(); });
+// Waits `backoff` (false: stopped meanwhile) and doubles it for the next failure.
+bool LiveTripIndex::sleep_then_back_off(std::chrono::milliseconds& backoff) {
+    bool stopped = false;
+    {
+        std::unique_lock lock(wake_mutex_);
+        stopped = wake_.wait_for(lock, backoff, [this] { return stop_.load(); });
+    }
+    backoff = std::min(backoff * 2, kMaxBackoff);
+    return !stopped;
+}
+
+// The database (or the way to it) failed, not the data: the snapshot still holds every batch
+// committed up to the failure, so it keeps answering, marked stale, until a new connection
+// has caught up. Nothing can commit while the database is down, so it is then still exact.
+bool LiveTripIndex::retry_after_lost_connection(const db::PgError& error,
+                                                std::chrono::milliseconds& backoff) {
+    const LiveTripIndexStats before = stats();
+    if (before.following) backoff = kFirstBackoff;  // it had been up: start the backoff again
+    set_stale();
+    log_.warn(before.ready
+                  ? cat("live index: ", error.what(), "; answering from the snapshot of ",
+                        before.trips, " trips (stale), reconnecting in ", backoff.count(), " ms")
+                  : cat("live index: ", error.what(), "; loading in ", backoff.count(), " ms"));
+    return sleep_then_back_off(backoff);
+}
+
+// The data broke a rule the index relies on (a batch of another size than its notification
+// said, a trip of an unknown region, a row it cannot read): nothing held can be trusted, so
+// the database engine answers until a full load is done.
+bool LiveTripIndex::retry_after_inconsistency(const std::exception& error,
+                                              std::chrono::milliseconds& backoff) {
+    if (stats().following) backoff = kFirstBackoff;
+    set_not_ready();
+    log_.warn(cat("live index: ", error.what(), "; reloading in ", backoff.count(), " ms"));
+    return sleep_then_back_off(backoff);
 }
 
 void LiveTripIndex::run() {
+    Follower follower(*this);
     auto backoff = kFirstBackoff;
     while (!stop_.load()) {
-        const int64_t reloads_before = stats().reloads;
         try {
-            Follower(*this).run();
+            db::PgConnection conn(database_url_, kApplicationName);
+            follower.run(conn);
         } catch (const LoadStopped&) {
         } catch (const ReloadRequested&) {
+            follower.reset();
             set_not_ready();
             log_.info("live index: reload requested");
-            continue;
+        } catch (const db::PgError& e) {
+            if (!retry_after_lost_connection(e, backoff)) break;
         } catch (const std::exception& e) {
-            set_not_ready();
-            if (stats().reloads > reloads_before) backoff = kFirstBackoff;  // it had loaded
-            log_.warn(cat("live index: ", e.what(), "; reloading in ", backoff.count(), " ms"));
-            if (!sleep_unless_stopped(backoff)) break;
-            backoff = std::min(backoff * 2, kMaxBackoff);
+            follower.reset();
+            if (!retry_after_inconsistency(e, backoff)) break;
         }
     }
     set_not_ready();

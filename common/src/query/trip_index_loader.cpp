@@ -122,6 +122,40 @@ void parse_copy_message(std::string_view m, Add&& add) {
     }
 }
 
+// Runs `select` (a COPY of kColumns) in binary and calls add(row) for each row. Logs progress
+// every few million rows, when it also checks `stop` (LoadStopped).
+template <typename Add>
+void copy_rows(db::PgConnection& conn, const std::string& select, const Logger& log,
+               const std::atomic<bool>& stop, Add&& add) {
+    const std::string copy = select + " TO STDOUT WITH (FORMAT binary)";
+    db::PgResult start(PQexec(conn.get(), copy.c_str()));
+    if (!start || PQresultStatus(start.get()) != PGRES_COPY_OUT) {
+        fail(conn, "COPY trips TO STDOUT", start.get());
+    }
+    constexpr size_t kLogEvery = 2'000'000;
+    size_t rows = 0;
+    for (;;) {
+        char* buffer = nullptr;
+        const int n = PQgetCopyData(conn.get(), &buffer, 0);
+        if (n == -1) break;
+        if (n < 0) fail(conn, "COPY trips TO STDOUT", nullptr);
+        std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
+        parse_copy_message(std::string_view(buffer, static_cast<size_t>(n)), [&](const Row& row) {
+            add(row);
+            if (++rows % kLogEvery == 0) {
+                log.info(cat("live index: read ", rows, " trips"));
+                if (stop.load()) throw LoadStopped();
+            }
+        });
+    }
+    db::PgResult end(PQgetResult(conn.get()));
+    if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
+        fail(conn, "COPY trips TO STDOUT", end.get());
+    }
+    while (PGresult* extra = PQgetResult(conn.get()))
+        PQclear(extra);
+}
+
 }  // namespace
 
 std::map<std::string, int16_t> read_regions(db::PgConnection& conn) {
@@ -140,35 +174,12 @@ LoadedTrips load_all_trips(db::PgConnection& conn, const Logger& log,
     conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     try {
         out.region_ids = read_regions(conn);
-        const std::string copy = std::string("COPY (SELECT ") + kColumns +
-                                 " FROM tripstream.trips) TO STDOUT WITH (FORMAT binary)";
-        db::PgResult start(PQexec(conn.get(), copy.c_str()));
-        if (!start || PQresultStatus(start.get()) != PGRES_COPY_OUT) {
-            fail(conn, "COPY trips TO STDOUT", start.get());
-        }
-        constexpr size_t kLogEvery = 2'000'000;
-        for (;;) {
-            char* buffer = nullptr;
-            const int n = PQgetCopyData(conn.get(), &buffer, 0);
-            if (n == -1) break;
-            if (n < 0) fail(conn, "COPY trips TO STDOUT", nullptr);
-            std::unique_ptr<char, decltype(&PQfreemem)> owned(buffer, &PQfreemem);
-            parse_copy_message(std::string_view(buffer, static_cast<size_t>(n)),
-                               [&](const Row& row) {
-                                   out.trips[row.trip.region_id].push_back(row.trip);
-                                   if (row.batch_id) out.batches.insert(*row.batch_id);
-                                   if (++out.rows % kLogEvery == 0) {
-                                       log.info(cat("live index: loaded ", out.rows, " trips"));
-                                       if (stop.load()) throw LoadStopped();
-                                   }
-                               });
-        }
-        db::PgResult end(PQgetResult(conn.get()));
-        if (!end || PQresultStatus(end.get()) != PGRES_COMMAND_OK) {
-            fail(conn, "COPY trips TO STDOUT", end.get());
-        }
-        while (PGresult* extra = PQgetResult(conn.get()))
-            PQclear(extra);
+        copy_rows(conn, std::string("COPY (SELECT ") + kColumns + " FROM tripstream.trips)", log,
+                  stop, [&](const Row& row) {
+                      out.trips[row.trip.region_id].push_back(row.trip);
+                      if (row.batch_id) out.batches.insert(*row.batch_id);
+                      ++out.rows;
+                  });
         conn.exec("COMMIT");
     } catch (...) {
         // Whatever state the connection is in, it is dropped by the caller; a clean one is
@@ -186,6 +197,22 @@ LoadedTrips load_all_trips(db::PgConnection& conn, const Logger& log,
     log.info(cat("live index: read ", out.rows, " trips of ", out.trips.size(), " regions and ",
                  out.batches.size(), " batches in ", seconds, " s"));
     return out;
+}
+
+std::map<int64_t, std::vector<IndexedTrip>> fetch_batches_after(db::PgConnection& conn,
+                                                                int64_t newest,
+                                                                const std::vector<int64_t>& gaps,
+                                                                const Logger& log,
+                                                                const std::atomic<bool>& stop) {
+    // COPY takes no parameters; the ids are integers printed here, never text from outside.
+    std::string where = cat("batch_id > ", newest);
+    if (!gaps.empty()) where += " OR batch_id = ANY ('" + db::int_array(gaps) + "'::bigint[])";
+    std::map<int64_t, std::vector<IndexedTrip>> batches;
+    copy_rows(
+        conn,
+        std::string("COPY (SELECT ") + kColumns + " FROM tripstream.trips WHERE " + where + ")",
+        log, stop, [&](const Row& row) { batches[*row.batch_id].push_back(row.trip); });
+    return batches;
 }
 
 std::vector<IndexedTrip> fetch_batch(db::PgConnection& conn, int64_t batch_id) {

@@ -15,6 +15,7 @@
 #include "tripstream/http/http_metrics.hpp"
 #include "tripstream/kmeans/kmeans_model.hpp"
 #include "tripstream/log.hpp"
+#include "tripstream/query/index_answer.hpp"
 #include "tripstream/query/weekly_average.hpp"
 
 namespace tripstream::api {
@@ -23,9 +24,10 @@ class StatusHub;
 class ReadinessProbe;
 class UploadProducer;
 
-// Answers from the in-memory index; nullopt while it is not loaded (the database answers).
+// Answers from the in-memory index, with whether its snapshot follows the database; nullopt
+// while it is not loaded (the database answers).
 using FastWeeklyAverage =
-    std::function<std::optional<query::WeeklyAverageResult>(const query::WeeklyAverageRequest&)>;
+    std::function<std::optional<query::IndexAnswer>(const query::WeeklyAverageRequest&)>;
 
 struct ApiServices {
     Config config;

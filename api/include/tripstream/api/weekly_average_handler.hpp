@@ -1,5 +1,6 @@
 // GET /v1/trips/weekly-average: query string -> checked request -> the in-memory index (or,
 // while it loads, the database engine) -> JSON. Every bad parameter is a 400 naming it.
+// Answers of an index that lost the database carry the Tripstream-Index-State header.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,10 @@
 #include "tripstream/http/http_message.hpp"
 
 namespace tripstream::api {
+
+// On answers of the in-memory index from a snapshot that is not following the database (its
+// connection was lost): "stale; since=2026-01-05T10:11:12Z".
+inline constexpr const char* kIndexStateHeader = "Tripstream-Index-State";
 
 nlohmann::json weekly_average_json(const query::WeeklyAverageResult& result);
 
