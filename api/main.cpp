@@ -21,6 +21,7 @@
 #include "tripstream/kmeans/configured_model.hpp"
 #include "tripstream/log.hpp"
 #include "tripstream/process/shutdown_signal.hpp"
+#include "tripstream/query/live_cell_counts.hpp"
 #include "tripstream/query/live_trip_index.hpp"
 
 namespace tripstream {
@@ -78,6 +79,7 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     api::UploadProducer uploads(config.kafka);  // one Kafka producer for every upload
     services.uploads = &uploads;
     std::unique_ptr<query::LiveTripIndex> index;
+    std::unique_ptr<query::LiveCellCounts> cells;
     if (config.api.query_engine == "index") {
         query::LiveTripIndexOptions options;
         options.storage.directory = config.api.index_dir;
@@ -86,12 +88,21 @@ int run(const Options& o, ShutdownSignal& shutdown) {
         services.fast_weekly_average = [&index](const query::WeeklyAverageRequest& request) {
             return index->answer(request);
         };
+        services.subscribe_index = [&index](std::function<void()> on_change) {
+            return index->subscribe(std::move(on_change));
+        };
+        // Trips per grid cell (/v1/trips/cells, /v1/regions): a small aggregate of its own,
+        // following the same commit notifications.
+        cells = std::make_unique<query::LiveCellCounts>(config.database.url, log);
+        services.fast_cell_counts = [&cells] { return cells->view(); };
     }
-    services.extra_metrics = [&status, &index] {
-        return api::ingestion_metrics(status) + (index ? api::index_metrics(index->stats()) : "");
+    services.extra_metrics = [&status, &index, &cells] {
+        return api::ingestion_metrics(status) + (index ? api::index_metrics(index->stats()) : "") +
+               (cells ? api::cell_counts_metrics(cells->stats()) : "");
     };
     services.swagger_ui_dir =
         config.api.swagger_ui_dir.empty() ? TRIPSTREAM_SWAGGER_UI_DIR : config.api.swagger_ui_dir;
+    services.web_dir = config.api.web_dir.empty() ? TRIPSTREAM_WEB_DIR : config.api.web_dir;
     services.stopping = &shutdown.requested();
 
     http::HttpServer server(api::server_options(config.api), api::make_router(services), metrics,
@@ -101,9 +112,11 @@ int run(const Options& o, ShutdownSignal& shutdown) {
     };
     status.start();
     if (index) index->start();  // the database answers until the index is loaded
+    if (cells) cells->start();
     log.info(cat("listening on http://", config.api.http_address, ":", server.port(),
-                 " (docs at /docs)"));
+                 " (dashboard at /, docs at /docs)"));
     server.run(shutdown.requested());
+    if (cells) cells->stop();
     if (index) index->stop();
     status.stop();
     log.info("stopped");

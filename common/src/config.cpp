@@ -102,6 +102,20 @@ std::vector<Binding> bindings() {
          integer(&C::api, &ApiConfig::db_pool_size, "api.db_pool_size", 1, 256)},
         {{"api.swagger_ui_dir", "SWAGGER_UI_DIR"},
          text(&C::api, &ApiConfig::swagger_ui_dir, "api.swagger_ui_dir", true)},
+        {{"api.web_dir", "WEB_DIR"}, text(&C::api, &ApiConfig::web_dir, "api.web_dir", true)},
+        {{"api.map_tile_url", "MAP_TILE_URL"},
+         [](Config& c, const std::string& v) {
+             // It goes into the dashboard's Content-Security-Policy: nothing that could end
+             // or extend a directive.
+             const bool http = v.rfind("https://", 0) == 0 || v.rfind("http://", 0) == 0;
+             if (!v.empty() && (!http || v.find_first_of(" \t\r\n;,'\"\\") != std::string::npos))
+                 bad_value("api.map_tile_url", v,
+                           "empty, or an http(s) URL template without spaces, quotes, commas "
+                           "or semicolons");
+             c.api.map_tile_url = v;
+         }},
+        {{"api.map_tile_attribution", "MAP_TILE_ATTRIBUTION"},
+         text(&C::api, &ApiConfig::map_tile_attribution, "api.map_tile_attribution", true)},
         {{"api.query_engine", "QUERY_ENGINE"},
          [](Config& c, const std::string& v) {
              if (v != "index" && v != "database")

@@ -504,6 +504,13 @@ target_case("repeated_parameter", WEEKLY + "?region=A&region=B", 400, "region",
             "a parameter given twice")
 target_case("empty_parameter_name", WEEKLY + "?=x&region=Prague", 400, "query",
             "a parameter without a name")
+target_case("cells_repeated_step", "/v1/trips/cells?step=2&step=3", 400, "step",
+            "the map's step given twice")
+target_case("cells_nul_in_step", "/v1/trips/cells?step=2%00", 400, "step", "%00 in step")
+target_case("cells_control_in_bbox", "/v1/trips/cells?bbox=1,2,3,4%0A", 400, "bbox",
+            "LF in bbox")
+target_case("regions_repeated_parameter", "/v1/regions?x=1&x=2", 400, "x",
+            "a parameter given twice on a route that takes none")
 target_case("dot_dot_in_path", "/docs/../openapi.json", 400, "path", "'..' segment")
 target_case("dot_dot_encoded_in_path", "/docs/%2e%2e/openapi.json", 400, "path",
             "'..' segment, percent-encoded")

@@ -18,6 +18,7 @@
 #include <regex>
 #include <thread>
 
+#include "support/api_metrics.hpp"
 #include "support/api_process.hpp"
 #include "support/consumer_batches.hpp"
 #include "support/http_client.hpp"
@@ -33,27 +34,11 @@ namespace tripstream {
 namespace {
 
 using namespace std::chrono_literals;
+using test::api_metric;
 using test::http_get;
+using test::wait_until;
 
 constexpr int kRegions = 3;
-
-bool wait_until(const std::function<bool()>& done, std::chrono::seconds timeout = 40s) {
-    const auto until = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(50ms);
-    }
-    return true;
-}
-
-// A gauge of the API's /metrics; NaN when it is missing.
-double metric(int port, const std::string& name) {
-    const std::string body = http_get(port, "/metrics").body;
-    const std::string key = "\n" + name + " ";
-    const size_t at = body.find(key);
-    if (at == std::string::npos) return std::numeric_limits<double>::quiet_NaN();
-    return std::stod(body.substr(at + key.size()));
-}
 
 std::string target(const query::WeeklyAverageRequest& r) {
     std::string t = "/v1/trips/weekly-average?match=" + test::match_text(r.match);
@@ -127,14 +112,7 @@ class IndexTest : public ::testing::Test {
 
     // Waits until the API's index follows the database and holds every stored trip.
     ::testing::AssertionResult caught_up(int port) {
-        const bool done = wait_until([&] {
-            return metric(port, "tripstream_index_following") == 1 &&
-                   metric(port, "tripstream_index_trips") == static_cast<double>(stored_trips());
-        });
-        if (done) return ::testing::AssertionSuccess();
-        return ::testing::AssertionFailure()
-               << "index at " << metric(port, "tripstream_index_trips") << " trips of "
-               << stored_trips() << ", following " << metric(port, "tripstream_index_following");
+        return test::index_caught_up(port, [&] { return stored_trips(); });
     }
 
     std::vector<query::WeeklyAverageRequest> requests(int count) {
@@ -183,7 +161,7 @@ class IndexOutage : public IndexTest {
     }
 
     int port() const { return api_->port(); }
-    double metric(const std::string& name) const { return tripstream::metric(port(), name); }
+    double metric(const std::string& name) const { return api_metric(port(), name); }
 
     // While the index is stale: each answer is the one given before, from the index, with
     // the state header naming the time the index lost the database.
@@ -300,8 +278,9 @@ TEST_F(ApiReplicas, FollowTheSameBatchesAndAnswerAlike) {
     ASSERT_TRUE(caught_up(first->port()));
     ASSERT_TRUE(caught_up(second->port()));
     for (const int port : {first->port(), second->port()}) {
-        EXPECT_EQ(metric(port, "tripstream_index_batches_applied"), kRounds * kPerRound) << port;
-        EXPECT_EQ(metric(port, "tripstream_index_reloads"), 1) << port;
+        EXPECT_EQ(api_metric(port, "tripstream_index_batches_applied"), kRounds * kPerRound)
+            << port;
+        EXPECT_EQ(api_metric(port, "tripstream_index_reloads"), 1) << port;
     }
     const auto rs = requests(40);
     const auto one = expect_current_answers(first->port(), rs);

@@ -103,6 +103,22 @@ TEST(Config, BadLogLevelIsRejected) {
     EXPECT_NE(error_of("log:\n  level: loud\n").find("log.level"), std::string::npos);
 }
 
+// The tile URL goes into the dashboard's Content-Security-Policy: nothing that could end a
+// directive or add a source gets through.
+TEST(Config, MapTileUrlMustBeAPlainHttpTemplate) {
+    const std::string good = "https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png";
+    EXPECT_EQ(parse_config("", "env", env_of({{"MAP_TILE_URL", good}})).api.map_tile_url, good);
+    EXPECT_EQ(parse_config("", "env", env_of({})).api.map_tile_url, "");
+    for (const std::string bad :
+         {"ftp://tiles/{z}", "tiles.example.org/{z}", "https://a.org/{z}; script-src *",
+          "https://a.org/{z} https://evil.org", "https://a.org/'unsafe-inline'",
+          "https://a.org/{z},x", "https://a.org/\"x\"", "javascript:alert(1)"}) {
+        const std::string e = error_of("", {{"MAP_TILE_URL", bad}});
+        EXPECT_NE(e.find("api.map_tile_url"), std::string::npos) << bad << ": " << e;
+        EXPECT_NE(e.find("MAP_TILE_URL"), std::string::npos) << bad << ": " << e;
+    }
+}
+
 TEST(Config, MalformedYamlIsRejected) {
     EXPECT_NE(error_of("kafka: [unclosed\n").find("not valid YAML"), std::string::npos);
 }

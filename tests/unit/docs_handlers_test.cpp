@@ -35,11 +35,12 @@ class DocsHandlers : public ::testing::Test {
 
     fs::path root_;
     ApiServices services_;
+    http::HttpRequest request_;
 };
 
 TEST_F(DocsHandlers, PageLoadsTheBundleAndPointsAtTheDocument) {
     for (const std::string file : {"", "index.html"}) {
-        const auto response = swagger_ui(services_, file);
+        const auto response = swagger_ui(services_, request_, file);
         EXPECT_EQ(response.status, 200) << file;
         EXPECT_EQ(response.content_type, "text/html; charset=utf-8");
         EXPECT_NE(response.body.find("/docs/swagger-ui-bundle.js"), std::string::npos);
@@ -57,7 +58,7 @@ TEST_F(DocsHandlers, FilesHaveTheirContentTypes) {
         {"NOTICE", "application/octet-stream"},
     };
     for (const auto& [file, type] : cases) {
-        const auto response = swagger_ui(services_, file);
+        const auto response = swagger_ui(services_, request_, file);
         EXPECT_EQ(response.status, 200) << file;
         EXPECT_EQ(response.content_type, type) << file;
         EXPECT_EQ(response.body, std::string("content of ") + file);
@@ -66,7 +67,7 @@ TEST_F(DocsHandlers, FilesHaveTheirContentTypes) {
 
 TEST_F(DocsHandlers, NothingOutsideThePackage) {
     for (const std::string file : {"../secret.txt", "..", ".", "..%2Fsecret.txt", "nope.js"}) {
-        const auto response = swagger_ui(services_, file);
+        const auto response = swagger_ui(services_, request_, file);
         EXPECT_EQ(response.status, 404) << file;
         EXPECT_EQ(response.content_type, "application/problem+json") << file;
         EXPECT_EQ(response.body.find("outside"), std::string::npos) << file;
@@ -76,13 +77,13 @@ TEST_F(DocsHandlers, NothingOutsideThePackage) {
 TEST_F(DocsHandlers, MissingSwaggerUiIs503NamingScriptsSetup) {
     services_.swagger_ui_dir = (root_ / "not-installed").string();
     for (const std::string file : {"", "swagger-ui-bundle.js"}) {
-        const auto response = swagger_ui(services_, file);
+        const auto response = swagger_ui(services_, request_, file);
         EXPECT_EQ(response.status, 503) << file;
         EXPECT_EQ(response.content_type, "application/problem+json");
         EXPECT_NE(response.body.find("scripts/setup"), std::string::npos) << response.body;
     }
     services_.swagger_ui_dir.clear();
-    EXPECT_EQ(swagger_ui(services_, "").status, 503);
+    EXPECT_EQ(swagger_ui(services_, request_, "").status, 503);
 }
 
 }  // namespace

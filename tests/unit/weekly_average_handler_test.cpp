@@ -5,17 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/response_header.hpp"
 #include "tripstream/api/index_metrics.hpp"
 
 namespace tripstream::api {
 namespace {
 
-std::optional<std::string> header(const http::HttpResponse& r, const std::string& name) {
-    for (const auto& [n, v] : r.headers) {
-        if (n == name) return v;
-    }
-    return std::nullopt;
-}
+using test::response_header;
 
 http::HttpResponse ask(double stale_since) {
     ApiServices services;
@@ -34,8 +30,8 @@ http::HttpResponse ask(double stale_since) {
 TEST(WeeklyAverageHandler, AnAnswerOfAFollowingIndexHasNoStateHeader) {
     const auto response = ask(0);
     ASSERT_EQ(response.status, 200) << response.body;
-    EXPECT_EQ(header(response, "X-Tripstream-Engine"), "index");
-    EXPECT_EQ(header(response, kIndexStateHeader), std::nullopt);
+    EXPECT_EQ(response_header(response, "X-Tripstream-Engine"), "index");
+    EXPECT_EQ(response_header(response, kIndexStateHeader), std::nullopt);
     EXPECT_EQ(nlohmann::json::parse(response.body)["total_trips"], 42);
 }
 
@@ -43,8 +39,8 @@ TEST(WeeklyAverageHandler, AnAnswerOfAStaleSnapshotSaysSinceWhen) {
     // 2026-01-05T10:11:12.75Z: whole seconds, rounded down.
     const auto response = ask(1767607872.75);
     ASSERT_EQ(response.status, 200) << response.body;
-    EXPECT_EQ(header(response, "X-Tripstream-Engine"), "index");
-    EXPECT_EQ(header(response, kIndexStateHeader), "stale; since=2026-01-05T10:11:12Z");
+    EXPECT_EQ(response_header(response, "X-Tripstream-Engine"), "index");
+    EXPECT_EQ(response_header(response, kIndexStateHeader), "stale; since=2026-01-05T10:11:12Z");
     EXPECT_EQ(nlohmann::json::parse(response.body)["total_trips"], 42);
 }
 

@@ -1,7 +1,9 @@
 #include "tripstream/api/api_routes.hpp"
 
 #include "tripstream/api/auth.hpp"
+#include "tripstream/api/cell_handlers.hpp"
 #include "tripstream/api/cluster_handlers.hpp"
+#include "tripstream/api/dashboard_handlers.hpp"
 #include "tripstream/api/docs_handlers.hpp"
 #include "tripstream/api/health_handlers.hpp"
 #include "tripstream/api/ingestion_upload_handler.hpp"
@@ -34,10 +36,17 @@ http::Router make_router(const ApiServices& s) {
     open("GET", "/readyz", [&s](http::HttpExchange&) { return readyz(s); });
     open("GET", "/metrics", [&s](http::HttpExchange&) { return metrics(s); });
     open("GET", "/openapi.json", [](http::HttpExchange&) { return openapi_document(); });
-    open("GET", "/docs", [&s](http::HttpExchange&) { return swagger_ui(s, ""); });
-    open("GET", "/docs/", [&s](http::HttpExchange&) { return swagger_ui(s, ""); });
-    open("GET", "/docs/{file}",
-         [&s](http::HttpExchange& e) { return swagger_ui(s, e.request().path_params.at("file")); });
+    open("GET", "/docs", [&s](http::HttpExchange& e) { return swagger_ui(s, e.request(), ""); });
+    open("GET", "/docs/", [&s](http::HttpExchange& e) { return swagger_ui(s, e.request(), ""); });
+    open("GET", "/docs/{file}", [&s](http::HttpExchange& e) {
+        return swagger_ui(s, e.request(), e.request().path_params.at("file"));
+    });
+    // The dashboard: its page, its files and the settings it reads first.
+    open("GET", "/", [&s](http::HttpExchange& e) { return dashboard_page(s, e.request()); });
+    open("GET", "/ui/settings.json", [&s](http::HttpExchange&) { return dashboard_settings(s); });
+    open("GET", "/ui/{file}", [&s](http::HttpExchange& e) {
+        return dashboard_file(s, e.request(), e.request().path_params.at("file"));
+    });
 
     // /v1/: behind the API key when one is configured.
     auto v1 = [&](std::string method, std::string pattern, http::Handler handler,
@@ -47,6 +56,11 @@ http::Router make_router(const ApiServices& s) {
     };
     v1("GET", "/v1/trips/weekly-average",
        [&s](http::HttpExchange& e) { return weekly_average(s, e.request()); });
+    v1("GET", "/v1/trips/weekly-average/events",
+       [&s](http::HttpExchange& e) { return weekly_average_events(s, e.request()); });
+    v1("GET", "/v1/trips/cells",
+       [&s](http::HttpExchange& e) { return trip_cells(s, e.request()); });
+    v1("GET", "/v1/regions", [&s](http::HttpExchange& e) { return list_regions(s, e.request()); });
     v1("GET", "/v1/clusters",
        [&s](http::HttpExchange& e) { return list_clusters(s, e.request()); });
     v1("POST", "/v1/clusters/predict",

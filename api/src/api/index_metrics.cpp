@@ -50,6 +50,12 @@ std::string index_metrics(const query::LiveTripIndexStats& s) {
           static_cast<double>(s.reloads));
     gauge(out, "tripstream_index_memory_bytes", "Memory of the index's trees and deltas.",
           static_cast<double>(s.memory_bytes));
+    gauge(out, "tripstream_index_snapshot_version",
+          "Number of the current snapshot (the Tripstream-Index-Version of its answers).",
+          static_cast<double>(s.snapshot_version));
+    gauge(out, "tripstream_weekly_average_subscribers",
+          "Open weekly-average event streams (GET /v1/trips/weekly-average/events).",
+          static_cast<double>(s.subscribers));
     gauge(out, "tripstream_index_last_update_seconds", "Unix time of the last index change.",
           s.last_update_unix_seconds);
     gauge(out, "tripstream_index_load_seconds", "Duration of the last full load.", s.load_seconds);
@@ -63,6 +69,27 @@ std::string index_metrics(const query::LiveTripIndexStats& s) {
           s.last_save_unix_seconds);
     gauge(out, "tripstream_index_saved_load_seconds",
           "Seconds spent reading the saved copy at start; 0: not used.", s.saved_load_seconds);
+    return out;
+}
+
+std::string cell_counts_metrics(const query::LiveCellCountsStats& s) {
+    std::string out;
+    gauge(out, "tripstream_cell_counts_ready",
+          "1 when the in-memory cell aggregate answers /v1/trips/cells and /v1/regions.",
+          s.ready ? 1 : 0);
+    gauge(out, "tripstream_cell_counts_following",
+          "1 when the cell aggregate is connected and holds every committed batch.",
+          s.following ? 1 : 0);
+    gauge(out, "tripstream_cell_counts_entries",
+          "Region x week x cell entries of the cell aggregate, both trip ends.",
+          static_cast<double>(s.entries));
+    gauge(out, "tripstream_cell_counts_memory_bytes", "Memory of the cell aggregate.",
+          static_cast<double>(s.memory_bytes));
+    gauge(out, "tripstream_cell_counts_batches_applied",
+          "Committed batches whose cells the aggregate re-read since start.",
+          static_cast<double>(s.batches_applied));
+    gauge(out, "tripstream_cell_counts_load_seconds",
+          "Duration of the cell aggregate's last full load.", s.load_seconds);
     return out;
 }
 

@@ -36,7 +36,8 @@ EventStreamSession::EventStreamSession(ServerState& server, beast::tcp_stream st
       stream_(std::move(stream)),
       slot_(std::move(slot)),
       feed_(std::move(feed)),
-      keep_alive_(stream_.get_executor()) {}
+      keep_alive_(stream_.get_executor()),
+      pull_later_(stream_.get_executor()) {}
 
 EventStreamSession::~EventStreamSession() {
     if (live_id_ != 0) server_.remove_live(live_id_);
@@ -70,6 +71,7 @@ void EventStreamSession::on_notify() {
 void EventStreamSession::pull() {
     if (closed_ || writing_) return;
     FeedBatch batch = feed_->next();
+    if (batch.next_after) schedule_pull(*batch.next_after);
     if (batch.frames.empty()) {
         if (batch.finished) close();
         return;
@@ -116,11 +118,21 @@ void EventStreamSession::schedule_keep_alive() {
     });
 }
 
+// The feed holds news back until then; an earlier pull (a notification, a write's end) does
+// no harm: the feed decides again each time.
+void EventStreamSession::schedule_pull(std::chrono::milliseconds after) {
+    pull_later_.expires_after(after);
+    pull_later_.async_wait([self = shared_from_this()](beast::error_code ec) {
+        if (!ec) self->pull();
+    });
+}
+
 void EventStreamSession::close() {
     if (closed_) return;
     closed_ = true;
     if (started_) feed_->stop();
     keep_alive_.cancel();
+    pull_later_.cancel();
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     stream_.close();

@@ -39,6 +39,7 @@ class EventStreamSession final : public Connection,
     void write(std::vector<SseFrame> frames, bool last);
     void watch_client();
     void schedule_keep_alive();
+    void schedule_pull(std::chrono::milliseconds after);
     void close();
 
     ServerState& server_;
@@ -47,6 +48,7 @@ class EventStreamSession final : public Connection,
     std::shared_ptr<EventFeed> feed_;
     uint64_t live_id_ = 0;
     boost::asio::steady_timer keep_alive_;
+    boost::asio::steady_timer pull_later_;  // FeedBatch::next_after
     std::vector<SseFrame> in_flight_;
     std::array<char, 512> discard_{};
     Clock::time_point last_write_;

@@ -1,5 +1,6 @@
 #include "tripstream/http/problem.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace tripstream::http {
@@ -53,6 +54,21 @@ HttpResponse problem(int status, const std::string& detail,
                            {"detail", detail}};
     if (parameter) body["parameter"] = *parameter;
     return HttpResponse{status, "application/problem+json", body.dump(), {}, nullptr};
+}
+
+std::optional<HttpResponse> unknown_parameter_problem(const HttpRequest& request,
+                                                      std::span<const std::string_view> known) {
+    for (const auto& [name, value] : request.query) {
+        if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+        std::string expected;
+        for (const std::string_view k : known)
+            expected += (expected.empty() ? "" : ", ") + std::string(k);
+        return problem(400,
+                       "unknown parameter '" + name + "'; expected " +
+                           (expected.empty() ? std::string("none") : expected),
+                       name);
+    }
+    return std::nullopt;
 }
 
 }  // namespace tripstream::http

@@ -52,6 +52,11 @@ struct ApiConfig {
     std::uint64_t upload_max_bytes = 1ull << 30;  // POST /v1/ingestions body limit
     int db_pool_size = 8;                         // database connections for requests
     std::string swagger_ui_dir;  // swagger-ui-dist files for /docs; empty = the source tree's
+    std::string web_dir;         // the dashboard's built files for /; empty = the source tree's
+    // The dashboard map's online tile layer: a Leaflet URL template ("https://{s}.tile.../
+    // {z}/{x}/{y}.png"); empty = none, the map draws its offline base layer only.
+    std::string map_tile_url;
+    std::string map_tile_attribution;  // shown on the map with the tiles (their licence)
     // Weekly averages: "index" (in-memory, the database answers until it is loaded) or
     // "database" (always the database engine; no memory for trips).
     std::string query_engine = "index";

@@ -265,7 +265,7 @@ class LiveTripIndex::Follower {
     }
 
     void follow(db::PgConnection& conn) {
-        while (!index_.stop_.load()) {
+        while (!index_.thread_.stopping()) {
             std::vector<NotifiedBatch> batches;
             for (const db::Notification& n : db::wait_notifications(conn, kPollInterval)) {
                 if (n.channel == kControlChannel) {
@@ -282,7 +282,7 @@ class LiveTripIndex::Follower {
 
     void load(db::PgConnection& conn) {
         const auto started = std::chrono::steady_clock::now();
-        LoadedTrips loaded = load_all_trips(conn, index_.log_, index_.stop_);
+        LoadedTrips loaded = load_all_trips(conn, index_.log_, index_.thread_.stop_flag());
         // Built aside, so that a failure leaves the state held as it was.
         TripIndexSnapshot snapshot;
         snapshot.region_ids = std::move(loaded.region_ids);
@@ -314,7 +314,8 @@ class LiveTripIndex::Follower {
             load(conn);
             return;
         }
-        auto batches = fetch_batches_after(conn, seen_.newest(), *gaps, index_.log_, index_.stop_);
+        auto batches = fetch_batches_after(conn, seen_.newest(), *gaps, index_.log_,
+                                           index_.thread_.stop_flag());
         size_t trips = 0;
         for (const auto& [id, t] : batches)
             trips += t.size();
@@ -379,18 +380,11 @@ LiveTripIndex::~LiveTripIndex() {
 }
 
 void LiveTripIndex::start() {
-    if (thread_.joinable()) return;
-    stop_ = false;
-    thread_ = std::thread([this] { run(); });
+    thread_.start([this] { run(); });
 }
 
 void LiveTripIndex::stop() {
-    {
-        const std::lock_guard lock(wake_mutex_);
-        stop_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
+    thread_.stop();
     set_not_ready();
 }
 
@@ -404,18 +398,30 @@ std::optional<WeeklyAverageResult> LiveTripIndex::weekly_average(
 std::optional<IndexAnswer> LiveTripIndex::answer(const WeeklyAverageRequest& request) const {
     std::shared_ptr<const TripIndexSnapshot> snapshot;
     double stale_since = 0;
+    uint64_t version = 0;
     {
         const std::lock_guard lock(mutex_);
         snapshot = snapshot_;
         stale_since = stats_.stale_since_unix_seconds;
+        version = stats_.snapshot_version;
     }
     if (!snapshot) return std::nullopt;
-    return IndexAnswer{snapshot->weekly_average(request), stale_since};
+    return IndexAnswer{snapshot->weekly_average(request), stale_since, version,
+                       static_cast<int64_t>(snapshot->trips())};
 }
 
 LiveTripIndexStats LiveTripIndex::stats() const {
-    const std::lock_guard lock(mutex_);
-    return stats_;
+    LiveTripIndexStats s;
+    {
+        const std::lock_guard lock(mutex_);
+        s = stats_;
+    }
+    s.subscribers = static_cast<int64_t>(listeners_.size());
+    return s;
+}
+
+IndexListeners::Subscription LiveTripIndex::subscribe(std::function<void()> on_change) {
+    return listeners_.subscribe(std::move(on_change));
 }
 
 void LiveTripIndex::publish(std::shared_ptr<const TripIndexSnapshot> snapshot) {
@@ -427,50 +433,64 @@ void LiveTripIndex::publish(std::shared_ptr<const TripIndexSnapshot> snapshot) {
         s.delta_trips += static_cast<int64_t>(r->delta_size());
     s.memory_bytes = static_cast<int64_t>(snapshot->memory_bytes());
     s.file_bytes = static_cast<int64_t>(snapshot->file_bytes());
-    const std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snapshot);
-    stats_.ready = true;
-    stats_.trips = s.trips;
-    stats_.regions = s.regions;
-    stats_.segments = s.segments;
-    stats_.delta_trips = s.delta_trips;
-    stats_.memory_bytes = s.memory_bytes;
-    stats_.file_bytes = s.file_bytes;
-    stats_.last_update_unix_seconds = unix_seconds_now();
+    {
+        const std::lock_guard lock(mutex_);
+        snapshot_ = std::move(snapshot);
+        stats_.ready = true;
+        stats_.trips = s.trips;
+        stats_.regions = s.regions;
+        stats_.segments = s.segments;
+        stats_.delta_trips = s.delta_trips;
+        stats_.memory_bytes = s.memory_bytes;
+        stats_.file_bytes = s.file_bytes;
+        stats_.last_update_unix_seconds = unix_seconds_now();
+        ++stats_.snapshot_version;
+    }
+    listeners_.notify();  // outside the lock: a listener may read the new snapshot at once
 }
 
 void LiveTripIndex::set_following() {
-    const std::lock_guard lock(mutex_);
-    stats_.following = true;
-    stats_.stale_since_unix_seconds = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        if (stats_.following && stats_.stale_since_unix_seconds == 0) return;
+        stats_.following = true;
+        stats_.stale_since_unix_seconds = 0;
+    }
+    listeners_.notify();
 }
 
 void LiveTripIndex::set_stale() {
-    const std::lock_guard lock(mutex_);
-    stats_.following = false;
-    // The first failure is when the snapshot stopped following; retries do not move it.
-    if (snapshot_ && stats_.stale_since_unix_seconds == 0) {
-        stats_.stale_since_unix_seconds = unix_seconds_now();
+    {
+        const std::lock_guard lock(mutex_);
+        const bool was_following = stats_.following;
+        stats_.following = false;
+        // The first failure is when the snapshot stopped following; retries do not move it.
+        const bool newly_stale = snapshot_ && stats_.stale_since_unix_seconds == 0;
+        if (newly_stale) stats_.stale_since_unix_seconds = unix_seconds_now();
+        if (!was_following && !newly_stale) return;
     }
+    listeners_.notify();
 }
 
 void LiveTripIndex::set_not_ready() {
-    const std::lock_guard lock(mutex_);
-    snapshot_.reset();
-    stats_.ready = false;
-    stats_.following = false;
-    stats_.stale_since_unix_seconds = 0;
+    {
+        const std::lock_guard lock(mutex_);
+        if (!snapshot_ && !stats_.ready && !stats_.following &&
+            stats_.stale_since_unix_seconds == 0)
+            return;
+        snapshot_.reset();
+        stats_.ready = false;
+        stats_.following = false;
+        stats_.stale_since_unix_seconds = 0;
+    }
+    listeners_.notify();
 }
 
 // Waits `backoff` (false: stopped meanwhile) and doubles it for the next failure.
 bool LiveTripIndex::sleep_then_back_off(std::chrono::milliseconds& backoff) {
-    bool stopped = false;
-    {
-        std::unique_lock lock(wake_mutex_);
-        stopped = wake_.wait_for(lock, backoff, [this] { return stop_.load(); });
-    }
+    const bool slept = thread_.sleep_for(backoff);
     backoff = std::min(backoff * 2, kMaxBackoff);
-    return !stopped;
+    return slept;
 }
 
 // The database (or the way to it) failed, not the data: the snapshot still holds every batch
@@ -502,7 +522,7 @@ bool LiveTripIndex::retry_after_inconsistency(const std::exception& error,
 void LiveTripIndex::run() {
     Follower follower(*this);
     auto backoff = kFirstBackoff;
-    while (!stop_.load()) {
+    while (!thread_.stopping()) {
         try {
             db::PgConnection conn(database_url_, kApplicationName);
             follower.run(conn);

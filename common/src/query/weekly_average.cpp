@@ -3,34 +3,13 @@
 #include <algorithm>
 #include <map>
 
+#include "tripstream/db/read_snapshot.hpp"
 #include "tripstream/query/week_series.hpp"
 #include "tripstream/query/weekly_average_sql.hpp"
 #include "tripstream/time/civil_time.hpp"
 
 namespace tripstream::query {
 namespace {
-
-// A REPEATABLE READ snapshot for the whole answer: the aggregate and the raw rows are
-// written in one transaction by the consumers, so reading both from one snapshot keeps
-// them consistent. Rolled back on every path (nothing is written).
-class ReadSnapshot {
-  public:
-    explicit ReadSnapshot(db::PgConnection& conn) : conn_(conn) {
-        conn_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-    }
-    ~ReadSnapshot() {
-        try {
-            if (conn_.healthy()) conn_.exec("ROLLBACK");
-        } catch (const db::PgError&) {
-            // The connection is unusable anyway; the caller sees the original error.
-        }
-    }
-    ReadSnapshot(const ReadSnapshot&) = delete;
-    ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-
-  private:
-    db::PgConnection& conn_;
-};
 
 int64_t value(const db::PgResult& r, int row, int col) {
     return std::stoll(PQgetvalue(r.get(), row, col));
@@ -114,7 +93,7 @@ WeeklyAverageResult weekly_average(db::PgConnection& conn, const WeeklyAverageRe
     result.bbox = request.bbox;
     result.match = request.match;
 
-    ReadSnapshot snapshot(conn);
+    db::ReadSnapshot snapshot(conn);
     CellQuery q;
     q.region_ids = region_ids(conn, request);
     q.weeks = week_span(conn, request, q.region_ids);

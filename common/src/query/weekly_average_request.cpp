@@ -29,7 +29,8 @@ std::optional<std::string> check_range(std::string_view name, double v, double l
            ", " + std::to_string(static_cast<int>(limit)) + "]";
 }
 
-// The box, or the message explaining what is wrong with it.
+}  // namespace
+
 std::variant<GeoBox, std::string> parse_bbox(std::string_view text) {
     static constexpr std::array<std::string_view, 4> kNames{"minLon", "minLat", "maxLon", "maxLat"};
     std::array<double, 4> v{};
@@ -49,6 +50,8 @@ std::variant<GeoBox, std::string> parse_bbox(std::string_view text) {
     if (v[1] > v[3]) return std::string("minLat is greater than maxLat");
     return GeoBox{v[0], v[1], v[2], v[3]};
 }
+
+namespace {
 
 // A corner "lon,lat" of the p1/p2 form, or the message explaining what is wrong with it.
 std::variant<GeoPoint, std::string> parse_corner(std::string_view text) {
@@ -75,13 +78,14 @@ std::optional<ParameterError> parse_date(const std::optional<std::string>& text,
     return std::nullopt;
 }
 
-std::optional<ParameterError> check_range_order(const WeeklyAverageRequest& r) {
-    if (!r.from_days || !r.to_days) return std::nullopt;
-    if (*r.from_days > *r.to_days) {
-        return error("from", "from (" + format_date(*r.from_days) + ") is after to (" +
-                                 format_date(*r.to_days) + ")");
+std::optional<ParameterError> check_range_order(const std::optional<int64_t>& from_days,
+                                                const std::optional<int64_t>& to_days) {
+    if (!from_days || !to_days) return std::nullopt;
+    if (*from_days > *to_days) {
+        return error("from", "from (" + format_date(*from_days) + ") is after to (" +
+                                 format_date(*to_days) + ")");
     }
-    const int64_t weeks = (iso_week_start(*r.to_days) - iso_week_start(*r.from_days)) / 7 + 1;
+    const int64_t weeks = (iso_week_start(*to_days) - iso_week_start(*from_days)) / 7 + 1;
     if (weeks > kMaxWeeks) {
         return error("to", "the range spans " + std::to_string(weeks) + " weeks, at most " +
                                std::to_string(kMaxWeeks) + " are allowed");
@@ -90,6 +94,15 @@ std::optional<ParameterError> check_range_order(const WeeklyAverageRequest& r) {
 }
 
 }  // namespace
+
+std::optional<ParameterError> parse_week_range(const std::optional<std::string>& from,
+                                               const std::optional<std::string>& to,
+                                               std::optional<int64_t>& from_days,
+                                               std::optional<int64_t>& to_days) {
+    if (auto e = parse_date(from, "from", from_days)) return e;
+    if (auto e = parse_date(to, "to", to_days)) return e;
+    return check_range_order(from_days, to_days);
+}
 
 std::optional<Match> parse_match(std::string_view text) {
     for (size_t i = 0; i < kMatchNames.size(); ++i) {
@@ -128,9 +141,7 @@ ParsedRequest parse_weekly_average_request(const WeeklyAverageParams& params) {
                         std::max(pa.lon, pb.lon), std::max(pa.lat, pb.lat)};
     }
     if (!r.region && !r.bbox) return error("region", "give region, bbox (or p1 and p2) or both");
-    if (auto e = parse_date(params.from, "from", r.from_days)) return *e;
-    if (auto e = parse_date(params.to, "to", r.to_days)) return *e;
-    if (auto e = check_range_order(r)) return *e;
+    if (auto e = parse_week_range(params.from, params.to, r.from_days, r.to_days)) return *e;
     if (params.match) {
         const auto match = parse_match(*params.match);
         if (!match) return error("match", "expected origin, destination, both or any");

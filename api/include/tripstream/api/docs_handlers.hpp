@@ -17,6 +17,7 @@ std::string_view openapi_json();
 http::HttpResponse openapi_document();
 // `file` is the path below /docs/ ("" for the page itself). 503 when Swagger UI is not
 // installed in services.swagger_ui_dir, 404 for a file the package does not have.
-http::HttpResponse swagger_ui(const ApiServices& services, const std::string& file);
+http::HttpResponse swagger_ui(const ApiServices& services, const http::HttpRequest& request,
+                              const std::string& file);
 
 }  // namespace tripstream::api

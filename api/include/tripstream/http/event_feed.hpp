@@ -6,8 +6,10 @@
 // that was still writing when three changes came gets one frame with the newest state.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,9 @@ using SseFrame = std::shared_ptr<const std::string>;
 struct FeedBatch {
     std::vector<SseFrame> frames;  // in order; empty: nothing new
     bool finished = false;         // end the stream once `frames` are written
+    // Call next() again after this long even if nothing notifies: a feed that holds news
+    // back (at most so many events per second) says when it may send it.
+    std::optional<std::chrono::milliseconds> next_after;
 };
 
 class EventFeed {

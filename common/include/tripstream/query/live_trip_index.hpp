@@ -26,6 +26,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -34,8 +35,10 @@
 
 #include "tripstream/db/pg_connection.hpp"
 #include "tripstream/log.hpp"
+#include "tripstream/process/stoppable_thread.hpp"
 #include "tripstream/query/exact_ends.hpp"
 #include "tripstream/query/index_answer.hpp"
+#include "tripstream/query/index_listeners.hpp"
 #include "tripstream/query/trip_index_snapshot.hpp"
 #include "tripstream/query/weekly_average.hpp"
 
@@ -54,6 +57,8 @@ struct LiveTripIndexStats {
     int64_t catch_ups = 0;                // reconnections that caught up without a full load
     int64_t memory_bytes = 0;             // of the current snapshot's trees and deltas
     double last_update_unix_seconds = 0;  // when the current snapshot was published; 0: never
+    uint64_t snapshot_version = 0;        // of the current snapshot: +1 with every publication
+    int64_t subscribers = 0;              // callbacks registered with subscribe()
     double load_seconds = 0;              // duration of the last full load (read + build)
     int64_t file_bytes = 0;               // of the trees' coordinate files (INDEX_DIR)
     int64_t saves = 0;                    // saved copies written since start
@@ -93,6 +98,11 @@ class LiveTripIndex {
 
     LiveTripIndexStats stats() const;
 
+    // Calls `on_change` (on the index's thread, outside its locks; it must be quick) after
+    // every published snapshot and every change of ready, following or stale_since, until the
+    // subscription is reset or destroyed.
+    IndexListeners::Subscription subscribe(std::function<void()> on_change);
+
   private:
     class Follower;
     void run();
@@ -113,11 +123,9 @@ class LiveTripIndex {
     // An answer's stale_since is read with the snapshot, under the same lock: never the state
     // of another snapshot.
     LiveTripIndexStats stats_;
+    IndexListeners listeners_;
 
-    std::atomic<bool> stop_{false};
-    std::mutex wake_mutex_;
-    std::condition_variable wake_;
-    std::thread thread_;
+    process::StoppableThread thread_;
 };
 
 }  // namespace tripstream::query

@@ -50,6 +50,19 @@ struct ParameterError {
 // A from..to range longer than this is refused: the response lists every week.
 inline constexpr int64_t kMaxWeeks = 1044;  // 20 years
 
+// The box of a "minLon,minLat,maxLon,maxLat" parameter (longitudes in [-180, 180],
+// latitudes in [-90, 90], min <= max), or the message saying what is wrong with it. Shared
+// by every route that takes a bbox, so that they accept and refuse the same boxes.
+std::variant<GeoBox, std::string> parse_bbox(std::string_view text);
+
+// The from/to parameters ("YYYY-MM-DD", each optional) as days since the epoch: valid dates,
+// from not after to, at most kMaxWeeks ISO weeks apart; otherwise the error naming the
+// parameter. Shared by every route that takes a week range.
+std::optional<ParameterError> parse_week_range(const std::optional<std::string>& from,
+                                               const std::optional<std::string>& to,
+                                               std::optional<int64_t>& from_days,
+                                               std::optional<int64_t>& to_days);
+
 using ParsedRequest = std::variant<WeeklyAverageRequest, ParameterError>;
 
 ParsedRequest parse_weekly_average_request(const WeeklyAverageParams& params);
