@@ -71,3 +71,45 @@ text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstr
 open(doc, "w").write(text)
 PY
 }
+
+# Starts tripstream-api in the background on DATABASE (a URL), with any further VAR=value
+# settings (e.g. QUERY_ENGINE=database), logging to LOG; waits until it answers /healthz and,
+# with the index engine, until its in-memory index and cell aggregate are loaded. Sets
+# BENCH_API_PID and BENCH_API_PORT. Usage: bench_start_api DATABASE LOG [VAR=value...]
+bench_start_api() {
+  local database="$1" log="$2" i engine=index
+  shift 2
+  for setting in "$@"; do [ "$setting" = QUERY_ENGINE=database ] && engine=database; done
+  env DATABASE_URL="$database" LOG_LEVEL=warn API_KEY="" "$@" \
+    "$BUILD_DIR/api/tripstream-api" --port 0 >>"$log" 2>&1 &
+  BENCH_API_PID=$!
+  BENCH_API_PORT=""
+  for ((i = 0; i < 600; i++)); do
+    kill -0 "$BENCH_API_PID" 2>/dev/null || die "tripstream-api exited (log: $log)"
+    BENCH_API_PORT=$(ss -Hltnp 2>/dev/null | awk -v p="pid=$BENCH_API_PID," 'index($0, p) {n = split($4, a, ":"); print a[n]; exit}')
+    [ -n "$BENCH_API_PORT" ] && break
+    sleep 0.1
+  done
+  [ -n "$BENCH_API_PORT" ] || die "tripstream-api did not listen (log: $log)"
+  until curl -sf "http://127.0.0.1:$BENCH_API_PORT/healthz" >/dev/null; do sleep 0.1; done
+  [ "$engine" = index ] || return 0
+  for ((i = 0; i < 1200; i++)); do
+    [ "$(bench_api_metric tripstream_cell_counts_ready)" = 1 ] &&
+      [ "$(bench_api_metric tripstream_index_ready)" = 1 ] && return 0
+    kill -0 "$BENCH_API_PID" 2>/dev/null || die "tripstream-api exited (log: $log)"
+    sleep 0.5
+  done
+  die "tripstream-api's index or cell aggregate did not load in 10 minutes (log: $log)"
+}
+
+# A gauge of the running benchmark API's /metrics.
+bench_api_metric() {
+  curl -s "http://127.0.0.1:$BENCH_API_PORT/metrics" | awk -v m="$1" '$1 == m {print $2}'
+}
+
+bench_stop_api() {
+  [ -n "${BENCH_API_PID:-}" ] || return 0
+  kill -TERM "$BENCH_API_PID" 2>/dev/null || true
+  wait "$BENCH_API_PID" 2>/dev/null || true
+  BENCH_API_PID=""
+}

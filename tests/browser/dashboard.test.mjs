@@ -19,6 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import puppeteer from "puppeteer-core";
+import { boxOf, drawBox, launch, moveBox, shownAnswer, showsExactly, weeklyAverageQuery } from "./dashboard_page.mjs";
 
 const settings = JSON.parse(process.argv[2]);
 const problems = [];
@@ -55,76 +56,18 @@ async function screenshot(page, name) {
   await page.screenshot({ path: path.join(settings.artifacts, `${name}.png`), fullPage: false });
 }
 
-// What the page shows as the answer: the exact figures it keeps beside the formatted ones.
-function shownAnswer(page) {
-  return page.evaluate(() => ({
-    total: document.getElementById("answer-total").dataset.value ?? null,
-    weeks: document.getElementById("answer-weeks").textContent,
-    average: document.getElementById("answer-average").textContent,
-    range: document.getElementById("answer-range").textContent,
-    series: document.getElementById("chart").dataset.series ?? null,
-    box: ["box-min-lon", "box-min-lat", "box-max-lon", "box-max-lat"].map((id) => document.getElementById(id).value),
-    timing: document.getElementById("answer-timing").dataset.ms ?? null,
-    live: document.getElementById("answer-live").dataset.state,
-    error: document.getElementById("answer-error").textContent,
-  }));
-}
-
-function query(box, region) {
-  const p = new URLSearchParams({ bbox: box.join(","), match: "both" });
-  if (region) p.set("region", region);
-  return p.toString();
-}
-
-// The page shows exactly the API's answer for `box`: total, weeks, average and every week.
+// The page shows exactly the API's answer for `box` (eventually: the page may still be
+// answering an earlier position).
 async function expectExactAnswer(page, box, region) {
   return waitFor(`the API's answer for box ${box}`, async () => {
-    const expected = await api(`/v1/trips/weekly-average?${query(box, region)}`);
+    const expected = await api(`/v1/trips/weekly-average?${weeklyAverageQuery(box, region)}`);
     const shown = await shownAnswer(page);
-    const series = JSON.stringify(expected.series.map((w) => [w.week_start, w.trips]));
-    const average = new Intl.NumberFormat("en-US", { maximumFractionDigits: 2 }).format(expected.weekly_average);
-    const ok =
-      shown.total === String(expected.total_trips) &&
-      shown.weeks === String(expected.weeks) &&
-      shown.average === average &&
-      shown.series === series &&
-      shown.range === (expected.from ? `${expected.from} – ${expected.to}` : "no data");
-    return { ok, expected: { total: expected.total_trips, weeks: expected.weeks, average }, shown };
+    return { ok: showsExactly(shown, expected), expected: { total: expected.total_trips, weeks: expected.weeks, average: shown.average }, shown };
   });
-}
-
-// Container pixel of a longitude/latitude, in page coordinates.
-async function pagePoint(page, lon, lat) {
-  return page.evaluate(
-    (lon, lat) => {
-      const map = window.tripstreamDashboard.map.map;
-      const p = map.latLngToContainerPoint([lat, lon]);
-      const rect = map.getContainer().getBoundingClientRect();
-      return { x: rect.left + p.x, y: rect.top + p.y };
-    },
-    lon,
-    lat,
-  );
-}
-
-async function drag(page, from, to, steps = 12) {
-  await page.mouse.move(from.x, from.y);
-  await page.mouse.down();
-  await page.mouse.move(to.x, to.y, { steps });
-  await page.mouse.up();
-}
-
-function boxOf(shown) {
-  return shown.box.map(Number);
 }
 
 async function main() {
-  const browser = await puppeteer.launch({
-    executablePath: settings.chromium,
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,900"],
-    defaultViewport: { width: 1400, height: 900 },
-  });
+  const browser = await launch(puppeteer, settings.chromium);
   try {
     const page = await browser.newPage();
     const urlsWithKey = [];
@@ -182,10 +125,7 @@ async function main() {
     await page.select("#region", "Prague");
     await new Promise((resolve) => setTimeout(resolve, 800)); // the map flies to Prague
     const [minLon, minLat, maxLon, maxLat] = settings.upload_box;
-    const drawFrom = await pagePoint(page, minLon - 0.01, maxLat + 0.01);
-    const drawTo = await pagePoint(page, maxLon + 0.01, minLat - 0.01);
-    await page.click("#draw");
-    await drag(page, drawFrom, drawTo);
+    await drawBox(page, [minLon - 0.01, minLat - 0.01, maxLon + 0.01, maxLat + 0.01]);
     let shown = await shownAnswer(page);
     let box = boxOf(shown);
     check(box.every(Number.isFinite) && box[0] < box[2] && box[1] < box[3], `no box after the drag: ${shown.box}`);
@@ -199,10 +139,7 @@ async function main() {
     // Moving the box: each release is timed until its exact answer is on screen.
     results.box_changes_ms = [];
     for (let i = 0; i < 8; i++) {
-      const centre = await pagePoint(page, (box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
-      const dx = (i % 2 === 0 ? 1 : -1) * (15 + 5 * i);
-      const dy = i % 3 === 0 ? 10 : -8;
-      await drag(page, centre, { x: centre.x + dx, y: centre.y + dy }, 6);
+      await moveBox(page, (i % 2 === 0 ? 1 : -1) * (15 + 5 * i), i % 3 === 0 ? 10 : -8);
       const released = Date.now();
       shown = await shownAnswer(page);
       box = boxOf(shown);

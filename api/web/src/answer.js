@@ -37,17 +37,20 @@ export class AnswerPanel {
     new ResizeObserver(() => this.resizeChart()).observe(byId("chart"));
   }
 
-  // query: {region, bbox: [4] | null, match, from, to}; null clears the panel.
-  set(query) {
+  // query: {region, bbox: [4] | null, match, from, to}; null clears the panel. `immediate`:
+  // a discrete change (a released box, a control), asked at once; otherwise (a box being
+  // dragged) at most one request starts every THROTTLE_MS.
+  set(query, { immediate = false } = {}) {
     this.query = query;
     this.changedAt = performance.now();
+    delete this.fields.timing.dataset.ms; // set again once this query's answer is drawn
     this.stopLive();
     if (!query || (!query.region && !query.bbox)) {
       this.inFlight?.abort();
       this.clear();
       return;
     }
-    const wait = THROTTLE_MS - (this.changedAt - this.lastStart);
+    const wait = immediate ? 0 : THROTTLE_MS - (this.changedAt - this.lastStart);
     clearTimeout(this.pending);
     if (wait <= 0) this.fetch();
     else this.pending = setTimeout(() => this.fetch(), wait);

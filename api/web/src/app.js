@@ -30,7 +30,7 @@ class Dashboard {
     this.boxInputs = ["box-min-lon", "box-min-lat", "box-max-lon", "box-max-lat"].map(byId);
     this.message = byId("map-message");
     this.answer = new AnswerPanel(this.api);
-    this.map = new TripMap(byId("map"), settings, (box) => this.boxChanged(box));
+    this.map = new TripMap(byId("map"), settings, (box, options) => this.boxChanged(box, options));
     this.ingestion = new IngestionPanel(this.api, () => this.scheduleDensity());
   }
 
@@ -139,9 +139,12 @@ class Dashboard {
   }
 
   boxChanged(box, { final = false } = {}) {
-    if (final) this.setDrawing(false);
+    if (final) {
+      this.setDrawing(false);
+      this.note("");
+    }
     if (box) this.boxInputs.forEach((input, i) => (input.value = String(box[i])));
-    this.queryChanged();
+    this.answer.set(this.query(), { immediate: final });
   }
 
   query() {
@@ -156,7 +159,7 @@ class Dashboard {
   }
 
   queryChanged() {
-    this.answer.set(this.query());
+    this.answer.set(this.query(), { immediate: true });
   }
 
   // ------------------------------------------------------------------ regions, density, clusters

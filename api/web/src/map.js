@@ -81,7 +81,9 @@ export class TripMap {
   fitTo(bbox) {
     if (!bbox) return;
     const [minLon, minLat, maxLon, maxLat] = bbox;
-    this.map.fitBounds([[minLat, minLon], [maxLat, maxLon]], { padding: [20, 20], maxZoom: 13 });
+    // Not animated: Leaflet drops a new view asked for while a zoom animation runs, so a
+    // region picked right after the first fit would be ignored.
+    this.map.fitBounds([[minLat, minLon], [maxLat, maxLon]], { padding: [20, 20], maxZoom: 13, animate: false });
   }
 
   // clusters: the RegionClusters of GET /v1/clusters to draw.
