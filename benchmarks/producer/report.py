@@ -8,10 +8,15 @@ is judged on each tool's median run, memory on the largest peak RSS of any run a
 each on the value as printed. REPORT_DATE ("YYYY-MM-DD HH:MM UTC") replaces the current date
 when a section is regenerated from an earlier run's recorded figures (SOURCE should say so).
 """
-import csv, datetime, os, statistics, sys
+import csv, datetime, os, re, statistics, sys
 path, rows, small_rows, small_rss, machine, kcat_version, command, source, load = sys.argv[1:]
 date = os.environ.get("REPORT_DATE") or f"{datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC"
 data = list(csv.DictReader(open(path), delimiter="\t"))
+# The broker version scripts/stack runs: the one scripts/kafka/pom.xml fetches.
+_pom = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "kafka", "pom.xml")).read()
+kafka_version = re.search(r"<kafka.version>([^<]+)</kafka.version>", _pom).group(1)
+
+
 def runs_of(tool):
     r = [d for d in data if d["tool"] == tool]
     rates = [round(float(d["rows_per_s"])) for d in r]
@@ -28,7 +33,7 @@ rss_text = f"{max(t_rss, int(small_rss))} MB"
 print(f"""## Producer throughput (issue 3)
 
 Run `{command}` on {date}; machine: {machine}; source: {source}{"; load average (1, 5, 15 min) at the start / end: " + load if load else ""}.
-Broker: the local single-node Kafka 3.9.1 from `scripts/stack`, on the same 2 cores as the producers.
+Broker: the local single-node Kafka {kafka_version} from `scripts/stack`, on the same 2 cores as the producers.
 Input: {int(rows):,} generated trips (`--seed 42`), a CSV file in the page cache. Both tools use the same
 librdkafka settings (idempotence, lz4, linger.ms=25, batch.size=1 MB, queue of 200,000 messages or 64 MB); {kcat_version}.
 tripstream parses, validates and encodes every row; kcat sends each raw line as it is. {len(t_all)} runs of each

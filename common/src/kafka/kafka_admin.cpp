@@ -1,6 +1,7 @@
 #include "tripstream/kafka/kafka_admin.hpp"
 
 #include <memory>
+#include <thread>
 
 namespace tripstream::kafka {
 namespace {
@@ -74,6 +75,21 @@ void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds t
     const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
     check_topic_results(results, count, RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS,
                         "cannot create topic");
+    wait_until_listed(spec.name, timeout);
+}
+
+// A KRaft broker learns of a new topic from the controller's log a moment after CreateTopics
+// has answered (seen with Kafka 4.4: a metadata request right after it did not list the
+// topic yet). Waiting here lets every caller use the topic at once.
+void KafkaAdmin::wait_until_listed(const std::string& topic, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (partition_count(topic, timeout) == 0) {
+        if (std::chrono::steady_clock::now() > deadline) {
+            throw KafkaError("topic " + topic + ": created, but the broker's metadata still does " +
+                             "not list it after " + std::to_string(timeout.count()) + " ms");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
 }
 
 void KafkaAdmin::check_reachable(std::chrono::milliseconds timeout) {

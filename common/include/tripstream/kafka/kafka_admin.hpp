@@ -20,7 +20,8 @@ class KafkaAdmin {
   public:
     explicit KafkaAdmin(const std::string& bootstrap_servers);
 
-    // Creates the topic unless it exists (an existing topic is left as it is).
+    // Creates the topic unless it exists (an existing topic is left as it is), and returns once
+    // the broker's metadata lists it.
     void ensure_topic(const TopicSpec& spec,
                       std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
@@ -45,6 +46,8 @@ class KafkaAdmin {
                        std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
   private:
+    void wait_until_listed(const std::string& topic, std::chrono::milliseconds timeout);
+
     HandlePtr handle_;
 };
 
