@@ -88,18 +88,19 @@ JobId job_id_of(const Options& o) {
 
 int main(int argc, char** argv) {
     using namespace tripstream;
+    constexpr const char* kProgram = "tripstream-producer";
     ShutdownSignal shutdown;  // first: every later thread inherits the blocked signals
-    CLI::App app{"tripstream-producer"};
+    CLI::App app{kProgram};
     Options options;
     define(app, options);
-    const auto exit_code = parse_command_line(app, argc, argv, [&] {
+    const auto exit_code = parse_command_line(kProgram, app, argc, argv, [&] {
         check_trip_input(options.in);
         if (!options.output.empty() && options.in.generate == 0) {
             throw CLI::ValidationError("--output", "only with --generate");
         }
     });
     if (exit_code) return *exit_code;
-    return run_main("tripstream-producer", [&] {
+    return run_main(kProgram, [&] {
         const Config config = effective_config(options);
         const Logger log("producer", config.log_level);
         if (!options.output.empty()) {

@@ -176,13 +176,14 @@ int train(const Options& o) {
 
 int main(int argc, char** argv) {
     using namespace tripstream;
-    CLI::App app{"tripstream-train"};
+    constexpr const char* kProgram = "tripstream-train";
+    CLI::App app{kProgram};
     Options options;
     define(app, options);
-    const auto exit_code = parse_command_line(app, argc, argv, [&] {
+    const auto exit_code = parse_command_line(kProgram, app, argc, argv, [&] {
         check_trip_input(options.in);
         train_options(options);  // validates --k-region and --auto-k before any work
     });
     if (exit_code) return *exit_code;
-    return run_main("tripstream-train", [&] { return train(options); });
+    return run_main(kProgram, [&] { return train(options); });
 }

@@ -28,6 +28,7 @@
 #include "tripstream/api/weekly_average_handler.hpp"
 #include "tripstream/db/pg_connection.hpp"
 #include "tripstream/query/live_trip_index.hpp"
+#include "tripstream/query/weekly_average_json.hpp"
 #include "tripstream/time/iso_timestamp.hpp"
 
 namespace tripstream {
@@ -134,7 +135,7 @@ class IndexTest : public ::testing::Test {
             EXPECT_EQ(response.header("tripstream-index-state"), "") << target(r);
             if (response.status == 200) {
                 EXPECT_EQ(response.json(),
-                          api::weekly_average_json(query::weekly_average(*conn_, r)))
+                          query::weekly_average_json(query::weekly_average(*conn_, r)))
                     << target(r);
             }
             out.push_back(response);
@@ -236,8 +237,8 @@ TEST_F(IndexOutage, CatchesUpBatchesCommittedWhileItWasDisconnected) {
         expect_stale_answers(rs, before);
         int changed = 0;
         for (size_t i = 0; i < rs.size(); ++i) {
-            changed +=
-                before[i].json() != api::weekly_average_json(query::weekly_average(*conn_, rs[i]));
+            changed += before[i].json() !=
+                       query::weekly_average_json(query::weekly_average(*conn_, rs[i]));
         }
         EXPECT_GT(changed, 0) << "the new batches change no answer: the test proves nothing";
     }

@@ -4,6 +4,7 @@
 
 #include "tripstream/api/weekly_average_handler.hpp"
 #include "tripstream/http/problem.hpp"
+#include "tripstream/query/weekly_average_json.hpp"
 
 namespace tripstream::api {
 namespace {
@@ -21,7 +22,7 @@ bool same_series(const std::vector<query::WeekCount>& a, const std::vector<query
 }  // namespace
 
 nlohmann::json weekly_average_event_json(const query::IndexAnswer& answer) {
-    nlohmann::json json = weekly_average_json(answer.result);
+    nlohmann::json json = query::weekly_average_json(answer.result);
     json["snapshot"] = {{"version", answer.snapshot_version}, {"trips", answer.snapshot_trips}};
     json["stale_since"] = answer.stale_since_unix_seconds > 0
                               ? nlohmann::json(format_stale_since(answer.stale_since_unix_seconds))

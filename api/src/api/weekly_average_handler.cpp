@@ -5,7 +5,7 @@
 #include "tripstream/api/database_problem.hpp"
 #include "tripstream/api/weekly_average_feed.hpp"
 #include "tripstream/http/problem.hpp"
-#include "tripstream/time/civil_time.hpp"
+#include "tripstream/query/weekly_average_json.hpp"
 #include "tripstream/time/iso_timestamp.hpp"
 
 namespace tripstream::api {
@@ -14,12 +14,9 @@ namespace {
 constexpr std::array<std::string_view, 7> kParameters = {"region", "bbox", "p1",   "p2",
                                                          "from",   "to",   "match"};
 
-nlohmann::json date_or_null(const std::optional<int64_t>& days) {
-    return days ? nlohmann::json(format_date(*days)) : nlohmann::json(nullptr);
-}
-
 http::HttpResponse answer_response(const query::WeeklyAverageResult& result, const char* engine) {
-    http::HttpResponse response = http::HttpResponse::json(200, weekly_average_json(result).dump());
+    http::HttpResponse response =
+        http::HttpResponse::json(200, query::weekly_average_json(result).dump());
     response.headers.emplace_back("X-Tripstream-Engine", engine);
     return response;
 }
@@ -57,25 +54,6 @@ void add_index_state(http::HttpResponse& response, double stale_since_unix_secon
     if (stale_since_unix_seconds <= 0) return;
     response.headers.emplace_back(kIndexStateHeader,
                                   "stale; since=" + format_stale_since(stale_since_unix_seconds));
-}
-
-nlohmann::json weekly_average_json(const query::WeeklyAverageResult& r) {
-    nlohmann::json series = nlohmann::json::array();
-    for (const auto& week : r.series) {
-        series.push_back(
-            {{"week_start", format_date(week.week_start_days)}, {"trips", week.trips}});
-    }
-    nlohmann::json bbox = nullptr;
-    if (r.bbox) bbox = {r.bbox->min_lon, r.bbox->min_lat, r.bbox->max_lon, r.bbox->max_lat};
-    return {{"region", r.region ? nlohmann::json(*r.region) : nlohmann::json(nullptr)},
-            {"bbox", bbox},
-            {"match", std::string(query::match_name(r.match))},
-            {"from", date_or_null(r.from_days)},
-            {"to", date_or_null(r.to_days)},
-            {"weeks", r.weeks},
-            {"total_trips", r.total_trips},
-            {"weekly_average", r.weekly_average},
-            {"series", std::move(series)}};
 }
 
 http::HttpResponse weekly_average(const ApiServices& services, const http::HttpRequest& request) {

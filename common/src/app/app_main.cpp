@@ -2,10 +2,12 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "tripstream/config.hpp"
 #include "tripstream/csv/trip_columns.hpp"
 #include "tripstream/io/byte_source.hpp"
+#include "tripstream/version.hpp"
 
 namespace tripstream {
 
@@ -27,8 +29,10 @@ int run_main(const char* program, const std::function<int()>& body) {
     }
 }
 
-std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+std::optional<int> parse_command_line(const char* program, CLI::App& app, int argc, char** argv,
                                       const std::function<void()>& check) {
+    // Here rather than in each main(): every executable answers --version the same way.
+    app.set_version_flag("--version", std::string(program) + " " + kVersion);
     try {
         app.parse(argc, argv);
         if (check) check();

@@ -26,8 +26,6 @@ std::string format_stale_since(double unix_seconds);
 // route answered from an in-memory snapshot uses it.
 void add_index_state(http::HttpResponse& response, double stale_since_unix_seconds);
 
-nlohmann::json weekly_average_json(const query::WeeklyAverageResult& result);
-
 http::HttpResponse weekly_average(const ApiServices& services, const http::HttpRequest& request);
 
 http::HttpResponse weekly_average_events(const ApiServices& services,

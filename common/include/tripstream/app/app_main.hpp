@@ -22,9 +22,10 @@ inline constexpr int kExitUsage = 2;
 int run_main(const char* program, const std::function<int()>& body);
 
 // Parses the command line and runs `check` (which may throw CLI11 errors for combinations of
-// options). Returns nullopt to go on, or the exit code: 0 after --help, 2 for a usage error
-// (CLI11's own codes are folded into the documented 2).
-std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv,
+// options). Returns nullopt to go on, or the exit code: 0 after --help or --version (which
+// prints "`program` kVersion"), 2 for a usage error (CLI11's own codes are folded into the
+// documented 2).
+std::optional<int> parse_command_line(const char* program, CLI::App& app, int argc, char** argv,
                                       const std::function<void()>& check = {});
 
 // The whole main() of a long-running service (consumer, API): SIGINT/SIGTERM become a stop
@@ -36,7 +37,7 @@ int service_main(const char* program, int argc, char** argv, void (*define)(CLI:
     CLI::App app{program};
     Options options;
     define(app, options);
-    if (const auto exit_code = parse_command_line(app, argc, argv)) return *exit_code;
+    if (const auto exit_code = parse_command_line(program, app, argc, argv)) return *exit_code;
     return run_main(program, [&] { return run(options, shutdown); });
 }
 
