@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from api_process import ApiProcess, Failure  # noqa: E402
+from api_process import ApiProcess, Failure, run_test  # noqa: E402
 
 API_KEY = "browser-test-key"
 # Shown as text, never run: the page must not create this image (its onerror would set
@@ -165,8 +165,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as e:
-        print("FAILED: %s" % e, file=sys.stderr)
-        sys.exit(1)
+    run_test(main)

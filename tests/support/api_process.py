@@ -54,6 +54,15 @@ class Failure(Exception):
     pass
 
 
+def run_test(main):
+    """Runs a test script's main(): a Failure is printed as "FAILED: ..." and exits 1."""
+    try:
+        main()
+    except Failure as e:
+        print("FAILED: %s" % e, file=sys.stderr)
+        sys.exit(1)
+
+
 def stack_settings():
     """KAFKA_BOOTSTRAP_SERVERS and DATABASE_URL: the environment, else .stack/env, else the
     defaults."""

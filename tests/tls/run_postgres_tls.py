@@ -36,7 +36,7 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from api_process import ApiProcess, Failure, stack_settings  # noqa: E402
+from api_process import ApiProcess, Failure, run_test, stack_settings  # noqa: E402
 
 PASSWORD = "tls-test-Secret-7f3a"
 
@@ -192,8 +192,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except Failure as e:
-        print("FAILED: %s" % e, file=sys.stderr)
-        sys.exit(1)
+    run_test(main)

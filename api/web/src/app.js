@@ -12,8 +12,10 @@ class Dashboard {
   constructor(settings) {
     this.settings = settings;
     this.api = new Api();
-    this.api.onUnauthorized = () =>
+    this.api.onUnauthorized = () => {
+      if (this.keyAsked) return; // a prompt is open already: its answer reloads everything once
       this.askForKey("The key was refused; enter the right one.").then(() => this.reloadAll());
+    };
     this.regions = new Map();
     this.densityRequest = null;
     this.densityTimer = null;
