@@ -2,11 +2,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <string_view>
 
 namespace tripstream {
 namespace {
@@ -53,6 +58,55 @@ Setter text(Section Config::*section, std::string Section::*field, const std::st
     };
 }
 
+constexpr std::array<std::string_view, 4> kSecurityProtocols = {"plaintext", "ssl",
+                                                                "sasl_plaintext", "sasl_ssl"};
+// GSSAPI (Kerberos) and OAUTHBEARER need more than a user and a password: not offered.
+constexpr std::array<std::string_view, 3> kSaslMechanisms = {"PLAIN", "SCRAM-SHA-256",
+                                                             "SCRAM-SHA-512"};
+
+std::string lowercase(std::string s) {
+    for (auto& ch : s)
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return s;
+}
+
+std::string uppercase(std::string s) {
+    for (auto& ch : s)
+        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return s;
+}
+
+bool one_of(std::string_view value, std::span<const std::string_view> allowed) {
+    return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
+}
+
+// Settings that only make sense together, checked once every source has been applied (the
+// protocol may come from the environment and the credentials from the file). A credential
+// the protocol would not use is an error too: it means the protocol is not what was meant.
+void check_kafka_security(const KafkaSecurity& s) {
+    if (s.uses_sasl()) {
+        if (s.sasl_mechanism.empty())
+            throw ConfigError(
+                "config key 'kafka.sasl_mechanism' is needed with security_protocol " + s.protocol +
+                " (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)");
+        if (s.sasl_username.empty())
+            throw ConfigError("config key 'kafka.sasl_username' is needed with security_protocol " +
+                              s.protocol);
+        if (s.sasl_password.empty())
+            throw ConfigError("config key 'kafka.sasl_password' is needed with security_protocol " +
+                              s.protocol + " (environment variable KAFKA_SASL_PASSWORD)");
+    } else if (!s.sasl_mechanism.empty() || !s.sasl_username.empty() || !s.sasl_password.empty()) {
+        throw ConfigError("config keys 'kafka.sasl_*' are set but kafka.security_protocol is " +
+                          s.protocol + ", which does not use them (sasl_ssl or sasl_plaintext?)");
+    }
+    if (!s.uses_tls() && !s.ssl_ca_location.empty()) {
+        throw ConfigError(
+            "config key 'kafka.ssl_ca_location' is set but kafka.security_protocol "
+            "is " +
+            s.protocol + ", which does not use TLS (ssl or sasl_ssl?)");
+    }
+}
+
 LogLevel parse_log_level(const std::string& v) {
     if (v == "debug") return LogLevel::debug;
     if (v == "info") return LogLevel::info;
@@ -66,6 +120,27 @@ std::vector<Binding> bindings() {
     return {
         {{"kafka.bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"},
          text(&C::kafka, &KafkaConfig::bootstrap_servers, "kafka.bootstrap_servers", false)},
+        {{"kafka.security_protocol", "KAFKA_SECURITY_PROTOCOL"},
+         [](Config& c, const std::string& v) {
+             c.kafka.security.protocol = v.empty() ? "plaintext" : lowercase(v);
+             if (!one_of(c.kafka.security.protocol, kSecurityProtocols))
+                 bad_value("kafka.security_protocol", v,
+                           "plaintext, ssl, sasl_plaintext or sasl_ssl");
+         }},
+        {{"kafka.sasl_mechanism", "KAFKA_SASL_MECHANISM"},
+         [](Config& c, const std::string& v) {
+             // librdkafka compares mechanisms case-sensitively: take any case, pass its own.
+             const std::string mechanism = uppercase(v);
+             if (!mechanism.empty() && !one_of(mechanism, kSaslMechanisms))
+                 bad_value("kafka.sasl_mechanism", v, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512");
+             c.kafka.security.sasl_mechanism = mechanism;
+         }},
+        {{"kafka.sasl_username", "KAFKA_SASL_USERNAME"},
+         [](Config& c, const std::string& v) { c.kafka.security.sasl_username = v; }},
+        {{"kafka.sasl_password", "KAFKA_SASL_PASSWORD"},
+         [](Config& c, const std::string& v) { c.kafka.security.sasl_password = v; }},
+        {{"kafka.ssl_ca_location", "KAFKA_SSL_CA_LOCATION"},
+         [](Config& c, const std::string& v) { c.kafka.security.ssl_ca_location = v; }},
         {{"kafka.topic", "TOPIC"}, text(&C::kafka, &KafkaConfig::topic, "kafka.topic", false)},
         {{"kafka.dead_letter_topic", "DEAD_LETTER_TOPIC"},
          text(&C::kafka, &KafkaConfig::dead_letter_topic, "kafka.dead_letter_topic", false)},
@@ -228,6 +303,7 @@ Config parse_config(const std::string& yaml_text, const std::string& source, con
             }
         }
     }
+    check_kafka_security(config.kafka.security);
     return config;
 }
 

@@ -12,7 +12,12 @@ For every rendered manifest set (NAME=FILE arguments):
   * the pods: non-root with the image's uid (compose/Dockerfile USER), read-only root file
     system, no privilege escalation, mounts that name a volume of the pod, the configuration
     (ConfigMap and Secret) in every tripstream container, programs the image builds; the API's
-    probes (/readyz, /healthz) and port; the consumer's grace period.
+    probes (/readyz, /healthz) and port; the consumer's grace period;
+  * the Kafka security settings as the programs check them at start (common/src/config.cpp: a
+    known protocol and mechanism; SASL with a mechanism, a user and a password in every
+    container; no SASL setting or CA with a protocol that does not use it), and a CA file that
+    is on a mounted volume in every pod that talks to Kafka or in none (then a file of the
+    image); in the --kafka-ca-mounted renders, on a Secret or ConfigMap volume in all of them.
 Then, once: every environment variable config.yml names is settable (a key of values.yaml's
 `config` or `secrets`, the secret ones only in `secrets`), and the --every-variable render
 carries each with the value its values file gives; the chart's appVersion and image tag agree
@@ -35,7 +40,7 @@ try:
 except ImportError:  # pragma: no cover - reported as a usage error
     sys.exit("kubernetes-validate is not installed: run scripts/setup")
 
-SECRET_VARIABLES = {"DATABASE_URL", "API_KEY"}
+SECRET_VARIABLES = {"DATABASE_URL", "API_KEY", "KAFKA_SASL_PASSWORD"}
 PROGRAMS = ("producer", "consumer", "api", "train")
 # Custom resources the chart may render, which kubernetes-validate has no schema for.
 CUSTOM_KINDS = {
@@ -421,6 +426,105 @@ def check_pods(render, root, uid, gid, image):
             problem(where(render.name, d), f"{var} is in a ConfigMap: it is a secret")
 
 
+# --------------------------------------------------------------------------- Kafka security
+
+SECURITY_PROTOCOLS = ("plaintext", "ssl", "sasl_plaintext", "sasl_ssl")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+def kafka_containers(render):
+    """The tripstream containers that read the configuration (all but tripstream-train)."""
+    for entry in tripstream_containers(render):
+        command = " ".join(map(str, entry["container"].get("command") or []))
+        if "tripstream-train" not in command:
+            yield entry
+
+
+def sasl_password_source(render, container):
+    """Where the container's KAFKA_SASL_PASSWORD comes from: a description, or None."""
+    for e in container.get("env") or []:
+        if e.get("name") == "KAFKA_SASL_PASSWORD":
+            ref = get(e, "valueFrom", "secretKeyRef") or {}
+            if ref.get("name") and ref.get("key"):
+                return f"secret {ref['name']}, key {ref['key']}"
+            return "a literal value" if e.get("value") else None
+    release_secrets = {get(d, "metadata", "name"): get(d, "stringData") or {} for d in render.of_kind("Secret")}
+    for r in container.get("envFrom") or []:
+        name = get(r, "secretRef", "name")
+        if name is None:
+            continue
+        if name not in release_secrets:
+            return f"secret {name} (existingSecret: not checked)"
+        if release_secrets[name].get("KAFKA_SASL_PASSWORD"):
+            return f"secret {name}"
+    return None
+
+
+def check_kafka_security(render, ca_must_be_mounted):
+    cm = render.configmap
+    protocol = str(cm.get("KAFKA_SECURITY_PROTOCOL", "plaintext")).lower()
+    mechanism = cm.get("KAFKA_SASL_MECHANISM", "")
+    user = cm.get("KAFKA_SASL_USERNAME", "")
+    ca = cm.get("KAFKA_SSL_CA_LOCATION", "")
+    w = f"{render.name}: Kafka security"
+    if protocol not in SECURITY_PROTOCOLS:
+        problem(w, f"KAFKA_SECURITY_PROTOCOL {protocol!r} is not one of {', '.join(SECURITY_PROTOCOLS)}")
+        return
+    if mechanism and mechanism not in SASL_MECHANISMS:
+        problem(w, f"KAFKA_SASL_MECHANISM {mechanism!r} is not one of {', '.join(SASL_MECHANISMS)}")
+    containers = list(kafka_containers(render))
+    if protocol.startswith("sasl_"):
+        if not mechanism or not user:
+            problem(w, f"{protocol} without KAFKA_SASL_MECHANISM and KAFKA_SASL_USERNAME in the ConfigMap")
+        for entry in containers:
+            if sasl_password_source(render, entry["container"]) is None:
+                problem(f"{entry['where']} container {entry['container'].get('name')}",
+                        f"{protocol}, but no KAFKA_SASL_PASSWORD (neither from a Secret nor in env)")
+    else:
+        if mechanism or user:
+            problem(w, f"KAFKA_SASL_* in the ConfigMap, but the protocol {protocol} does not use them (the programs refuse it)")
+        for entry in containers:
+            source = sasl_password_source(render, entry["container"])
+            if source and "not checked" not in source:
+                problem(f"{entry['where']} container {entry['container'].get('name')}",
+                        f"KAFKA_SASL_PASSWORD from {source}, but the protocol {protocol} does not use it (the programs refuse it)")
+    if ca and protocol not in ("ssl", "sasl_ssl"):
+        problem(w, f"KAFKA_SSL_CA_LOCATION is set, but the protocol {protocol} does not use TLS (the programs refuse it)")
+    if ca_must_be_mounted and not ca:
+        problem(w, "no KAFKA_SSL_CA_LOCATION in the ConfigMap (the CA should be mounted and pointed at)")
+    if not ca:
+        return
+    # The CA file is on a mounted volume in every pod that talks to Kafka, or in none (a file of
+    # the image, e.g. /etc/ssl/certs/ca-certificates.crt).
+    mounted, unmounted = [], []
+    for entry in containers:
+        c, cw = entry["container"], f"{entry['where']} container {entry['container'].get('name')}"
+        mount = max((m for m in c.get("volumeMounts") or [] if ca.startswith(m.get("mountPath", "").rstrip("/") + "/")),
+                    key=lambda m: len(m.get("mountPath", "")), default=None)
+        if mount is None:
+            unmounted.append(cw)
+            continue
+        mounted.append(cw)
+        if mount.get("readOnly") is not True:
+            problem(cw, f"the Kafka CA's volume {mount.get('name')!r} is not mounted read-only")
+        volume = next((v for v in entry["pod"].get("volumes") or [] if v.get("name") == mount.get("name")), {})
+        source = volume.get("secret") or volume.get("configMap")
+        if source is None:
+            problem(cw, f"KAFKA_SSL_CA_LOCATION {ca} is on volume {mount.get('name')!r}, which is neither a Secret nor a ConfigMap")
+            continue
+        if not (source.get("secretName") or source.get("name")):
+            problem(cw, f"the Kafka CA's volume {mount.get('name')!r} names no Secret or ConfigMap")
+        relative = ca[len(mount["mountPath"].rstrip("/")) + 1:]
+        items = source.get("items")
+        if items is not None and relative not in {i.get("path") for i in items}:
+            problem(cw, f"KAFKA_SSL_CA_LOCATION {ca}: the volume {mount.get('name')!r} has no item with path {relative!r}")
+    if mounted and unmounted:
+        for cw in unmounted:
+            problem(cw, f"KAFKA_SSL_CA_LOCATION {ca} is mounted in the other Kafka pods, not in this one")
+    elif ca_must_be_mounted and not mounted:
+        problem(w, f"KAFKA_SSL_CA_LOCATION {ca} is on no mounted volume (expected the CA from a Secret or ConfigMap)")
+
+
 # --------------------------------------------------------------------------- configuration
 
 # Maps passed through whole (documented as one value), not value by value.
@@ -490,6 +594,8 @@ def main():
     ap.add_argument("--chart", type=Path, required=True, help="the chart folder")
     ap.add_argument("--kube-version", action="append", required=True, help="Kubernetes versions to validate against")
     ap.add_argument("--every-variable", metavar="NAME", help="the render of ci/every-variable-values.yaml")
+    ap.add_argument("--kafka-ca-mounted", metavar="NAME", action="append", default=[],
+                    help="a render whose Kafka CA must be mounted from a Secret or ConfigMap in every Kafka pod")
     ap.add_argument("renders", nargs="+", metavar="NAME=FILE", help="rendered manifests")
     args = ap.parse_args()
 
@@ -513,9 +619,13 @@ def main():
         custom = check_schemas(render, args.kube_version)
         check_custom(render, custom)
         check_pods(render, args.root, uid, gid, image)
+        check_kafka_security(render, name in args.kafka_ca_mounted)
         counts["documents"] += len(render.docs)
         counts["custom"] += len(custom)
         counts["schema"] += len(render.docs) - len(custom)
+    for name in args.kafka_ca_mounted:
+        if not any(r.name == name for r in renders):
+            problem("arguments", f"no render named {name} (--kafka-ca-mounted)")
     every = next((r for r in renders if r.name == args.every_variable), None)
     if args.every_variable and every is None:
         problem("arguments", f"no render named {args.every_variable}")

@@ -290,7 +290,7 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     std::filesystem::create_directories(s.dir);
     const Config& config = test::stack_config();
     db::migrate(config.database.url);
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(config.kafka);
     admin.ensure_topic({s.trips, 12, {}});
     admin.ensure_topic({s.dead, 3, {}});
     admin.ensure_topic({s.jobs, 1, {{"cleanup.policy", "compact"}}});

@@ -40,7 +40,7 @@ TEST(ConsumerModel, AssignsClustersAndRecordsTheModelVersion) {
         << "Atlantis,POINT (-30.1 35.2),POINT (-30.2 35.3),2018-03-05 08:00:00,funny_car\n"
         << "Atlantis,POINT (-30.1 35.2),POINT (-30.3 35.1),2018-03-05 09:00:00,funny_car\n"
         << "Atlantis,POINT (-30.0 35.0),POINT (-30.2 35.3),2018-03-06 18:00:00,baba_car\n";
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(config.kafka);
     admin.ensure_topic({topic, 3, {}});
     admin.ensure_topic({topic + ".dlq", 1, {}});
     admin.ensure_topic({topic + ".jobs", 1, {{"cleanup.policy", "compact"}}});

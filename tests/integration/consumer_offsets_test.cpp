@@ -35,7 +35,7 @@ std::string produce(const Topics& t, uint64_t rows, uint64_t seed) {
     po.jobs_topic = t.jobs;
     po.partitions = 1;
     po.job_id = new_job_id();
-    kafka::KafkaProducer kafka(test::stack_config().kafka.bootstrap_servers);
+    kafka::KafkaProducer kafka(test::stack_config().kafka);
     TripProducer producer(kafka, po);
     GeneratorOptions g;
     g.seed = seed;
@@ -63,7 +63,7 @@ TEST(ConsumerOffsets, ContinuesWhenRetentionRemovedTheStoredOffset) {
     const Topics t;
     const Config& config = test::stack_config();
     db::migrate(config.database.url);
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(config.kafka);
     admin.ensure_topic({t.trips, 1, {}});
     admin.ensure_topic({t.dead, 1, {}});
     admin.ensure_topic({t.jobs, 1, {}});
@@ -85,7 +85,7 @@ TEST(ConsumerOffsets, ContinuesWhenRetentionRemovedTheStoredOffset) {
                   .as<int64_t>(),
               200);
     // The informational copy in Kafka (for lag tools) matches the database.
-    kafka::KafkaConsumer group_view(config.kafka.bootstrap_servers, t.trips);
+    kafka::KafkaConsumer group_view(config.kafka, t.trips);
     kafka::TopicPartitionListPtr committed(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(committed.get(), t.trips.c_str(), 0);
     ASSERT_EQ(rd_kafka_committed(group_view.handle(), committed.get(), 10000),

@@ -15,7 +15,7 @@ namespace {
 using namespace std::chrono_literals;
 
 TEST(KafkaRoundTrip, TenThousandMessagesOutExactlyTenThousandBack) {
-    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    const auto& bootstrap = test::stack_config().kafka;
     const std::string topic = test::unique_name("it-roundtrip");
     constexpr int kMessages = 10000;
     constexpr int kPartitions = 4;

@@ -226,7 +226,7 @@ constexpr size_t kRegionOffset = 66;
 DirectMessages produce_direct(const std::string& trips, const std::string& dead,
                               const std::string& jobs) {
     DirectMessages d;
-    kafka::KafkaProducer kafka(test::stack_config().kafka.bootstrap_servers,
+    kafka::KafkaProducer kafka(test::stack_config().kafka,
                                {{"message.max.bytes", "16000000"}, {"compression.type", "none"}});
     auto trips_topic = kafka.topic(trips);
     auto dead_topic = kafka.topic(dead);
@@ -396,7 +396,7 @@ TEST(Poison, EveryClassIsIsolatedAndIngestionGoesOn) {
         "ALTER TABLE tripstream.datasources ADD CONSTRAINT poison_probe_datasource"
         " CHECK (name <> 'refused_by_database')");
 
-    kafka::KafkaAdmin admin(config.kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(config.kafka);
     admin.ensure_topic({topic, 3, {{"max.message.bytes", "16777216"}}});
     admin.ensure_topic({topic + ".dlq", 3, {{"max.message.bytes", "16777216"}}});
     admin.ensure_topic({topic + ".jobs", 1, {{"cleanup.policy", "compact"}}});

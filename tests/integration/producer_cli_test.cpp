@@ -40,7 +40,7 @@ nlohmann::json summary_of(const std::string& output) {
 }
 
 int64_t topic_total(const std::string& topic) {
-    kafka::KafkaAdmin admin(test::stack_config().kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(test::stack_config().kafka);
     int64_t total = 0;
     for (auto e : admin.end_offsets(topic))
         total += e;

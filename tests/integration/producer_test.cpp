@@ -31,7 +31,7 @@ struct Topics {
 };
 
 void create(const Topics& t, int partitions) {
-    kafka::KafkaAdmin admin(test::stack_config().kafka.bootstrap_servers);
+    kafka::KafkaAdmin admin(test::stack_config().kafka);
     admin.ensure_topic({t.trips, partitions, {}});
     admin.ensure_topic({t.dead, 1, {}});
     admin.ensure_topic({t.jobs, 1, {{"cleanup.policy", "compact"}}});
@@ -58,7 +58,7 @@ TEST(Producer, ExactCountsOnTripsAndDeadLetterTopics) {
     const auto& broken_by_code = file.broken_by_code;
     ASSERT_GT(broken, 200);
 
-    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    const auto& bootstrap = test::stack_config().kafka;
     const ProducerOptions options = options_for(topics, kPartitions);
     const ProducerSummary summary = test::produce_file(options, path.string());
     std::filesystem::remove(path);
@@ -118,7 +118,7 @@ TEST(Producer, NumMessagesCyclesTheInputToAnExactCount) {
 
     ProducerOptions options = options_for(topics, 3);
     options.num_messages = 2550;  // 25.5 passes
-    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    const auto& bootstrap = test::stack_config().kafka;
     const ProducerSummary summary = test::produce_file(options, path.string());
     std::filesystem::remove(path);
     EXPECT_TRUE(summary.ok()) << summary.error;
@@ -135,7 +135,7 @@ TEST(Producer, StopFlagEndsEarlyAndEverythingReadIsAcknowledged) {
     const Topics topics;
     create(topics, 2);
     ProducerOptions options = options_for(topics, 2);
-    const auto& bootstrap = test::stack_config().kafka.bootstrap_servers;
+    const auto& bootstrap = test::stack_config().kafka;
     kafka::KafkaProducer kafka(bootstrap);
     TripProducer producer(kafka, options);
     GeneratedTripSource source({}, 50'000'000);
@@ -165,7 +165,8 @@ TEST(Producer, UnreachableBrokerIsReportedAsFailureNotSuccess) {
     options.jobs_topic = "j";
     options.flush_timeout = 3s;
     // Port 1 on loopback: nothing listens; messages time out instead of being acknowledged.
-    kafka::KafkaProducer kafka("127.0.0.1:1", {{"message.timeout.ms", "2000"}});
+    kafka::KafkaProducer kafka(kafka::KafkaConnection("127.0.0.1:1"),
+                               {{"message.timeout.ms", "2000"}});
     TripProducer producer(kafka, options);
     GeneratedTripSource source({}, 100);
     std::atomic<bool> stop{false};

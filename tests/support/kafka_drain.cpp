@@ -8,8 +8,8 @@
 
 namespace tripstream::test {
 
-std::vector<std::string> drain_topic(const std::string& bootstrap, const std::string& topic,
-                                     size_t expected) {
+std::vector<std::string> drain_topic(const kafka::KafkaConnection& bootstrap,
+                                     const std::string& topic, size_t expected) {
     using namespace std::chrono_literals;
     kafka::KafkaAdmin admin(bootstrap);
     const int partitions = admin.partition_count(topic);

@@ -43,7 +43,7 @@ class IsolationEnvironment : public ::testing::Environment {
             }
         }
         try {
-            kafka::KafkaAdmin(server_config().kafka.bootstrap_servers).delete_topics(topics);
+            kafka::KafkaAdmin(server_config().kafka).delete_topics(topics);
         } catch (const std::exception& e) {
             ADD_FAILURE() << "could not delete the test's topics: " << e.what();
         }

@@ -58,7 +58,7 @@ TripsFile write_trips_csv(const std::string& path, int good_rows, uint64_t seed)
 }
 
 ProducerSummary produce_file(const ProducerOptions& options, const std::string& path) {
-    kafka::KafkaProducer kafka(stack_config().kafka.bootstrap_servers);
+    kafka::KafkaProducer kafka(stack_config().kafka);
     TripProducer producer(kafka, options);
     CsvTripSource source(path);
     const std::atomic<bool> never{false};

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,26 +35,13 @@ sys.dont_write_bytecode = True
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+sys.path.insert(0, HERE)
 from api_process import ApiProcess, Failure, run_test, stack_settings  # noqa: E402
+from scratch_services import free_port, logger, run  # noqa: E402
 
 PASSWORD = "tls-test-Secret-7f3a"
 
-
-def log(msg):
-    print("[postgres-tls %s] %s" % (time.strftime("%H:%M:%S"), msg), flush=True)
-
-
-def run(cmd, env=None, check=True, timeout=120):
-    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise Failure("%s exited %d: %s" % (" ".join(cmd[:2]), r.returncode, (r.stderr + r.stdout)[-1500:]))
-    return r
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+log = logger("postgres-tls")
 
 
 def make_certificates(folder):

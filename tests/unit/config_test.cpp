@@ -119,6 +119,72 @@ TEST(Config, MapTileUrlMustBeAPlainHttpTemplate) {
     }
 }
 
+TEST(Config, KafkaSecurityFromFileAndEnvironment) {
+    const Config c = parse_config(
+        "kafka:\n  security_protocol: SASL_SSL\n  sasl_mechanism: SCRAM-SHA-512\n"
+        "  sasl_username: ingest\n  ssl_ca_location: /etc/kafka/ca.pem\n",
+        "test.yml", env_of({{"KAFKA_SASL_PASSWORD", "s3cret"}}));
+    EXPECT_EQ(c.kafka.security.protocol, "sasl_ssl");  // librdkafka's spelling, any case given
+    EXPECT_EQ(c.kafka.security.sasl_mechanism, "SCRAM-SHA-512");
+    EXPECT_EQ(c.kafka.security.sasl_username, "ingest");
+    EXPECT_EQ(c.kafka.security.sasl_password, "s3cret");
+    EXPECT_EQ(c.kafka.security.ssl_ca_location, "/etc/kafka/ca.pem");
+    EXPECT_TRUE(c.kafka.security.uses_sasl());
+    EXPECT_TRUE(c.kafka.security.uses_tls());
+    const Config plain = parse_config("", "defaults", env_of({}));
+    EXPECT_EQ(plain.kafka.security.protocol, "plaintext");
+    EXPECT_FALSE(plain.kafka.security.uses_sasl());
+    EXPECT_FALSE(plain.kafka.security.uses_tls());
+}
+
+TEST(Config, KafkaSecurityRejectsWhatCannotWork) {
+    const std::map<std::string, std::string> sasl = {{"KAFKA_SECURITY_PROTOCOL", "sasl_ssl"},
+                                                     {"KAFKA_SASL_MECHANISM", "PLAIN"},
+                                                     {"KAFKA_SASL_USERNAME", "u"},
+                                                     {"KAFKA_SASL_PASSWORD", "p"}};
+    EXPECT_EQ(error_of("", sasl), "no error");
+    const auto without = [&](const std::string& var) {
+        auto env = sasl;
+        env.erase(var);
+        return error_of("", env);
+    };
+    EXPECT_NE(without("KAFKA_SASL_MECHANISM").find("'kafka.sasl_mechanism' is needed"),
+              std::string::npos);
+    EXPECT_NE(without("KAFKA_SASL_USERNAME").find("'kafka.sasl_username' is needed"),
+              std::string::npos);
+    EXPECT_NE(without("KAFKA_SASL_PASSWORD").find("'kafka.sasl_password' is needed"),
+              std::string::npos);
+    // Credentials the protocol would not send: the protocol is not what was meant.
+    EXPECT_NE(without("KAFKA_SECURITY_PROTOCOL").find("does not use them"), std::string::npos);
+    EXPECT_NE(error_of("", {{"KAFKA_SSL_CA_LOCATION", "/ca.pem"}}).find("kafka.ssl_ca_location"),
+              std::string::npos);
+    const std::string protocol = error_of("", {{"KAFKA_SECURITY_PROTOCOL", "tls"}});
+    EXPECT_NE(protocol.find("kafka.security_protocol"), std::string::npos) << protocol;
+    EXPECT_NE(protocol.find("KAFKA_SECURITY_PROTOCOL"), std::string::npos) << protocol;
+    auto gssapi = sasl;
+    gssapi["KAFKA_SASL_MECHANISM"] = "GSSAPI";
+    EXPECT_NE(error_of("", gssapi).find("kafka.sasl_mechanism"), std::string::npos);
+}
+
+TEST(Config, KafkaSecurityEmptyProtocolIsPlaintextAndMechanismTakesAnyCase) {
+    EXPECT_EQ(parse_config("kafka:\n  security_protocol:\n", "test.yml", env_of({}))
+                  .kafka.security.protocol,
+              "plaintext");
+    const Config c = parse_config("", "env",
+                                  env_of({{"KAFKA_SECURITY_PROTOCOL", "sasl_plaintext"},
+                                          {"KAFKA_SASL_MECHANISM", "scram-sha-512"},
+                                          {"KAFKA_SASL_USERNAME", "u"},
+                                          {"KAFKA_SASL_PASSWORD", "p"}}));
+    EXPECT_EQ(c.kafka.security.sasl_mechanism, "SCRAM-SHA-512");  // librdkafka's spelling
+}
+
+// A rejected configuration is printed: the password must not be in it.
+TEST(Config, KafkaPasswordIsNotInAnyError) {
+    const std::string e = error_of("", {{"KAFKA_SASL_PASSWORD", "hunter2-secret"}});
+    EXPECT_NE(e.find("kafka.sasl_"), std::string::npos) << e;
+    EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
+}
+
 TEST(Config, MalformedYamlIsRejected) {
     EXPECT_NE(error_of("kafka: [unclosed\n").find("not valid YAML"), std::string::npos);
 }

@@ -41,15 +41,15 @@ class DatabaseCheck {
 // One admin client for the process's life: its broker connections stay open between checks.
 class KafkaCheck {
   public:
-    explicit KafkaCheck(std::string bootstrap_servers) : servers_(std::move(bootstrap_servers)) {}
+    explicit KafkaCheck(kafka::KafkaConnection connection) : connection_(std::move(connection)) {}
 
     void operator()() {
-        if (!admin_) admin_ = std::make_unique<kafka::KafkaAdmin>(servers_);
+        if (!admin_) admin_ = std::make_unique<kafka::KafkaAdmin>(connection_);
         admin_->check_reachable(kKafkaTimeout);
     }
 
   private:
-    std::string servers_;
+    kafka::KafkaConnection connection_;
     std::unique_ptr<kafka::KafkaAdmin> admin_;
 };
 
@@ -58,7 +58,7 @@ class KafkaCheck {
 std::vector<ReadinessProbe::Dependency> readiness_dependencies(const Config& config) {
     // std::function needs copyable targets: each check's state lives behind a shared_ptr.
     auto database = std::make_shared<DatabaseCheck>(config.database.url);
-    auto kafka = std::make_shared<KafkaCheck>(config.kafka.bootstrap_servers);
+    auto kafka = std::make_shared<KafkaCheck>(config.kafka);
     return {{"database", [database] { (*database)(); }}, {"kafka", [kafka] { (*kafka)(); }}};
 }
 

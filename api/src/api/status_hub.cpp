@@ -89,8 +89,7 @@ std::vector<status::TopicEndOffsets> StatusHub::read_end_offsets() {
          {config_.kafka.topic, config_.kafka.dead_letter_topic, config_.kafka.jobs_topic}) {
         status::TopicEndOffsets t{topic, std::nullopt};
         try {
-            if (!admin_)
-                admin_ = std::make_unique<kafka::KafkaAdmin>(config_.kafka.bootstrap_servers);
+            if (!admin_) admin_ = std::make_unique<kafka::KafkaAdmin>(config_.kafka);
             t.end_offsets = admin_->end_offsets(topic, std::chrono::seconds(2));
         } catch (const std::exception& e) {
             // The status is still worth reporting without lag; the reader marks it unknown.

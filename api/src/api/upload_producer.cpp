@@ -6,7 +6,7 @@ namespace tripstream::api {
 
 kafka::KafkaProducer& UploadProducer::producer() {
     std::lock_guard lock(mutex_);
-    if (!producer_) producer_ = std::make_unique<kafka::KafkaProducer>(config_.bootstrap_servers);
+    if (!producer_) producer_ = std::make_unique<kafka::KafkaProducer>(config_);
     return *producer_;
 }
 

@@ -21,8 +21,23 @@ class ConfigError : public std::runtime_error {
 
 enum class LogLevel { debug, info, warn, error };
 
+// How clients prove who they are to the brokers and check who the brokers are: TLS and SASL,
+// as managed Kafka services require (kafka/kafka_connection.hpp turns it into librdkafka's
+// properties).
+struct KafkaSecurity {
+    std::string protocol = "plaintext";  // plaintext, ssl, sasl_plaintext or sasl_ssl
+    std::string sasl_mechanism;          // PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (sasl_* only)
+    std::string sasl_username;
+    std::string sasl_password;    // a secret: never printed
+    std::string ssl_ca_location;  // PEM file of the CAs to trust; empty = the system's CAs
+
+    bool uses_sasl() const { return protocol.rfind("sasl_", 0) == 0; }
+    bool uses_tls() const { return protocol == "ssl" || protocol == "sasl_ssl"; }
+};
+
 struct KafkaConfig {
     std::string bootstrap_servers = "127.0.0.1:9092";
+    KafkaSecurity security;
     std::string topic = "trips";
     std::string dead_letter_topic = "trips.dlq";
     std::string jobs_topic = "tripstream.jobs";

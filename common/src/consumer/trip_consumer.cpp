@@ -30,7 +30,7 @@ std::string_view payload(const rd_kafka_message_t& m) {
 
 ConsumerOptions consumer_options_from(const Config& config) {
     ConsumerOptions o;
-    o.bootstrap_servers = config.kafka.bootstrap_servers;
+    o.kafka = config.kafka;
     o.database_url = config.database.url;
     o.group_id = config.consumer.group_id;
     o.trips_topic = config.kafka.topic;
@@ -126,7 +126,7 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
         {"queued.min.messages", "200000"},
     };
     kafka_ = std::make_unique<kafka::KafkaConsumer>(
-        options_.bootstrap_servers, options_.group_id, props,
+        options_.kafka, options_.group_id, props,
         [this](rd_kafka_t* rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* parts) {
             on_rebalance(rk, err, parts);
         });
@@ -137,6 +137,7 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
                   " ms)"));
     record_state(ConsumerState::running);
     auto last_message = std::chrono::steady_clock::now();
+    bool joined = false;  // partitions assigned (or a message read) at least once
     while (!stop.load()) {
         bool routed = false;
         if (auto m = kafka_->poll(100ms)) {
@@ -152,6 +153,17 @@ void TripConsumer::consume(const std::atomic<bool>& stop) {
             }
         }
         if (fatal_) std::rethrow_exception(fatal_);
+        // Until the group has given this consumer partitions once, a refused login or TLS
+        // handshake means wrong credentials or a wrong CA, which librdkafka would retry for
+        // ever: stop with the reason. Later it is a broker restarting mid-handshake, which
+        // librdkafka rides out (the other brokers serve meanwhile).
+        if (!joined) {
+            joined = routed || !positions_.empty();
+            if (!joined && kafka_->refused()) {
+                throw kafka::KafkaError("the brokers refused this consumer: " +
+                                        kafka_->refusal().value_or(""));
+            }
+        }
         // One clock reading per message serves every check below: on this loop's hot path
         // (once per message) the clock is a measurable share of the consumer's CPU.
         const auto now = std::chrono::steady_clock::now();

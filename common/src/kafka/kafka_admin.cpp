@@ -41,11 +41,55 @@ void check_topic_results(const rd_kafka_topic_result_t** results, size_t count,
 
 }  // namespace
 
-KafkaAdmin::KafkaAdmin(const std::string& bootstrap_servers)
-    : handle_(make_handle(RD_KAFKA_PRODUCER, make_conf({{"bootstrap.servers", bootstrap_servers},
-                                                        {"log_level", "3"}}))) {}
+namespace {
+
+HandlePtr make_admin_handle(const KafkaConnection& connection, ClientErrors& errors) {
+    Properties p = connection_properties(connection);
+    p["log_level"] = "3";
+    ConfPtr conf = make_conf(p);
+    errors.watch(conf.get());
+    return make_handle(RD_KAFKA_PRODUCER, std::move(conf));
+}
+
+}  // namespace
+
+KafkaAdmin::KafkaAdmin(const KafkaConnection& connection)
+    : errors_(std::make_unique<ClientErrors>(connection)),
+      handle_(make_admin_handle(connection, *errors_)) {}
+
+void KafkaAdmin::begin_operation() {
+    rd_kafka_poll(handle_.get(), 0);
+    errors_->forget_refusal();
+}
+
+void KafkaAdmin::throw_if_refused(const std::string& what) {
+    rd_kafka_poll(handle_.get(), 0);  // serves the error reports waiting for the callback
+    if (auto refusal = errors_->refusal()) {
+        throw KafkaError(what + ": the brokers refused this client: " + *refusal);
+    }
+}
+
+void KafkaAdmin::fail(const std::string& what, rd_kafka_resp_err_t code) {
+    throw_if_refused(what);
+    const std::string latest = errors_->latest();
+    throw KafkaError(what + ": " + rd_kafka_err2str(code) +
+                     (latest.empty() ? "" : " (the brokers' latest error: " + latest + ")"));
+}
+
+EventPtr KafkaAdmin::await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                           const std::string& what) {
+    // In short slices, so that a refused login ends the wait at once.
+    constexpr int kSliceMs = 100;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (EventPtr event{rd_kafka_queue_poll(queue, kSliceMs)}) return event;
+        throw_if_refused(what);
+        if (std::chrono::steady_clock::now() >= deadline) fail(what, RD_KAFKA_RESP_ERR__TIMED_OUT);
+    }
+}
 
 void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds timeout) {
+    begin_operation();
     char err[512];
     std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter> topic(
         rd_kafka_NewTopic_new(spec.name.c_str(), spec.partitions, 1, err, sizeof err));
@@ -65,8 +109,8 @@ void KafkaAdmin::ensure_topic(const TopicSpec& spec, std::chrono::milliseconds t
     rd_kafka_NewTopic_t* topics[] = {topic.get()};
     rd_kafka_CreateTopics(handle_.get(), topics, 1, options.get(), queue.get());
 
-    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 5000));
-    if (!event) throw KafkaError("topic " + spec.name + ": no answer to CreateTopics");
+    EventPtr event = await(queue.get(), timeout + std::chrono::seconds(5),
+                           "topic " + spec.name + ": CreateTopics");
     if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw KafkaError("topic " + spec.name + ": " + rd_kafka_event_error_string(event.get()));
     }
@@ -95,10 +139,9 @@ void KafkaAdmin::wait_until_listed(const std::string& topic, std::chrono::millis
 void KafkaAdmin::check_reachable(std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     // all_topics=0 with no topic: only the locally known topics (none), i.e. the brokers.
+    begin_operation();
     const auto code = rd_kafka_metadata(handle_.get(), 0, nullptr, &raw, timeout_ms(timeout));
-    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError(std::string("metadata request: ") + rd_kafka_err2str(code));
-    }
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) fail("metadata request", code);
     std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
     if (metadata->broker_cnt == 0) throw KafkaError("metadata request: no broker listed");
 }
@@ -106,10 +149,9 @@ void KafkaAdmin::check_reachable(std::chrono::milliseconds timeout) {
 int KafkaAdmin::partition_count(const std::string& topic, std::chrono::milliseconds timeout) {
     const rd_kafka_metadata_t* raw = nullptr;
     // all_topics=1 avoids auto-creating the topic by asking for it by name.
+    begin_operation();
     auto code = rd_kafka_metadata(handle_.get(), 1, nullptr, &raw, timeout_ms(timeout));
-    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        throw KafkaError("metadata request for topic " + topic + ": " + rd_kafka_err2str(code));
-    }
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) fail("metadata request for topic " + topic, code);
     std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> metadata(raw);
     for (int i = 0; i < metadata->topic_cnt; ++i) {
         const auto& t = metadata->topics[i];
@@ -127,9 +169,7 @@ std::vector<int64_t> KafkaAdmin::end_offsets(const std::string& topic,
         int64_t high = 0;
         auto code = rd_kafka_query_watermark_offsets(handle_.get(), topic.c_str(), p, &low, &high,
                                                      timeout_ms(timeout));
-        if (code != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            throw KafkaError("watermarks of " + describe(topic, p) + ": " + rd_kafka_err2str(code));
-        }
+        if (code != RD_KAFKA_RESP_ERR_NO_ERROR) fail("watermarks of " + describe(topic, p), code);
         ends[static_cast<size_t>(p)] = high;
     }
     return ends;
@@ -137,6 +177,7 @@ std::vector<int64_t> KafkaAdmin::end_offsets(const std::string& topic,
 
 void KafkaAdmin::delete_records_before(const std::string& topic, int32_t partition, int64_t offset,
                                        std::chrono::milliseconds timeout) {
+    begin_operation();
     TopicPartitionListPtr list(rd_kafka_topic_partition_list_new(1));
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition)->offset = offset;
     std::unique_ptr<rd_kafka_DeleteRecords_t, DeleteRecordsDeleter> request(
@@ -144,10 +185,9 @@ void KafkaAdmin::delete_records_before(const std::string& topic, int32_t partiti
     QueuePtr queue(rd_kafka_queue_new(handle_.get()));
     rd_kafka_DeleteRecords_t* requests[] = {request.get()};
     rd_kafka_DeleteRecords(handle_.get(), requests, 1, nullptr, queue.get());
-    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout)));
     const std::string what =
         "delete records of " + describe(topic, partition) + " before " + std::to_string(offset);
-    if (!event) throw KafkaError(what + ": no answer");
+    EventPtr event = await(queue.get(), timeout, what);
     if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw KafkaError(what + ": " + rd_kafka_event_error_string(event.get()));
     }
@@ -162,6 +202,7 @@ void KafkaAdmin::delete_records_before(const std::string& topic, int32_t partiti
 
 void KafkaAdmin::delete_topics(const std::vector<std::string>& topics,
                                std::chrono::milliseconds timeout) {
+    begin_operation();
     if (topics.empty()) return;
     std::vector<std::unique_ptr<rd_kafka_DeleteTopic_t, DeleteTopicDeleter>> owned;
     std::vector<rd_kafka_DeleteTopic_t*> requests;
@@ -179,8 +220,7 @@ void KafkaAdmin::delete_topics(const std::vector<std::string>& topics,
     QueuePtr queue(rd_kafka_queue_new(handle_.get()));
     rd_kafka_DeleteTopics(handle_.get(), requests.data(), requests.size(), options.get(),
                           queue.get());
-    EventPtr event(rd_kafka_queue_poll(queue.get(), timeout_ms(timeout) + 5000));
-    if (!event) throw KafkaError("delete topics: no answer");
+    EventPtr event = await(queue.get(), timeout + std::chrono::seconds(5), "delete topics");
     if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw KafkaError(std::string("delete topics: ") + rd_kafka_event_error_string(event.get()));
     }

@@ -3,17 +3,17 @@
 namespace tripstream::kafka {
 namespace {
 
-Properties consumer_properties(const std::string& bootstrap_servers, const std::string& group_id,
+Properties consumer_properties(const KafkaConnection& connection, const std::string& group_id,
                                const Properties& overrides) {
-    Properties p = {
-        {"bootstrap.servers", bootstrap_servers},
+    Properties p = connection_properties(connection);
+    p.insert({
         {"group.id", group_id},
         {"enable.auto.commit", "false"},
         {"enable.auto.offset.store", "false"},
         {"auto.offset.reset", "earliest"},
         {"enable.partition.eof", "false"},
         {"log_level", "4"},
-    };
+    });
     for (const auto& [k, v] : overrides)
         p[k] = v;
     return p;
@@ -21,13 +21,14 @@ Properties consumer_properties(const std::string& bootstrap_servers, const std::
 
 }  // namespace
 
-KafkaConsumer::KafkaConsumer(const std::string& bootstrap_servers, const std::string& group_id,
+KafkaConsumer::KafkaConsumer(const KafkaConnection& connection, const std::string& group_id,
                              const Properties& overrides, RebalanceHandler on_rebalance)
-    : on_rebalance_(std::move(on_rebalance)) {
-    ConfPtr conf = make_conf(consumer_properties(bootstrap_servers, group_id, overrides));
+    : on_rebalance_(std::move(on_rebalance)), errors_(connection) {
+    ConfPtr conf = make_conf(consumer_properties(connection, group_id, overrides));
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    rd_kafka_conf_set_error_cb(conf.get(), &KafkaConsumer::error_trampoline);
     if (on_rebalance_) {
         rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaConsumer::rebalance_trampoline);
-        rd_kafka_conf_set_opaque(conf.get(), this);
     }
     handle_ = make_handle(RD_KAFKA_CONSUMER, std::move(conf));
     if (const auto code = rd_kafka_poll_set_consumer(handle_.get())) {
@@ -46,6 +47,11 @@ void KafkaConsumer::rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err
     } catch (...) {
         rd_kafka_assign(rk, nullptr);
     }
+}
+
+void KafkaConsumer::error_trampoline(rd_kafka_t* rk, int code, const char* reason, void* opaque) {
+    static_cast<KafkaConsumer*>(opaque)->errors_.record(rk, static_cast<rd_kafka_resp_err_t>(code),
+                                                        reason);
 }
 
 KafkaConsumer::~KafkaConsumer() {

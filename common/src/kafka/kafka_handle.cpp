@@ -1,5 +1,7 @@
 #include "tripstream/kafka/kafka_handle.hpp"
 
+#include "tripstream/kafka/kafka_connection.hpp"
+
 namespace tripstream::kafka {
 
 ConfPtr make_conf(const Properties& properties) {
@@ -8,7 +10,8 @@ ConfPtr make_conf(const Properties& properties) {
     for (const auto& [name, value] : properties) {
         if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), err, sizeof err) !=
             RD_KAFKA_CONF_OK) {
-            throw KafkaError("kafka property " + name + "=" + value + ": " + err);
+            const std::string shown = is_secret_property(name) ? "(secret, not shown)" : value;
+            throw KafkaError("kafka property " + name + "=" + shown + ": " + err);
         }
     }
     return conf;

@@ -3,9 +3,9 @@
 namespace tripstream::kafka {
 namespace {
 
-Properties producer_properties(const std::string& bootstrap_servers, const Properties& overrides) {
-    Properties p = {
-        {"bootstrap.servers", bootstrap_servers},
+Properties producer_properties(const KafkaConnection& connection, const Properties& overrides) {
+    Properties p = connection_properties(connection);
+    p.insert({
         {"enable.idempotence", "true"},
         {"compression.type", "lz4"},
         {"linger.ms", "25"},
@@ -16,7 +16,7 @@ Properties producer_properties(const std::string& bootstrap_servers, const Prope
         {"queue.buffering.max.kbytes", "65536"},
         {"message.timeout.ms", "120000"},
         {"log_level", "4"},
-    };
+    });
     for (const auto& [k, v] : overrides)
         p[k] = v;
     return p;
@@ -24,8 +24,8 @@ Properties producer_properties(const std::string& bootstrap_servers, const Prope
 
 }  // namespace
 
-KafkaProducer::KafkaProducer(const std::string& bootstrap_servers, const Properties& overrides) {
-    ConfPtr conf = make_conf(producer_properties(bootstrap_servers, overrides));
+KafkaProducer::KafkaProducer(const KafkaConnection& connection, const Properties& overrides) {
+    ConfPtr conf = make_conf(producer_properties(connection, overrides));
     rd_kafka_conf_set_dr_msg_cb(conf.get(), &KafkaProducer::on_delivery);
     handle_ = make_handle(RD_KAFKA_PRODUCER, std::move(conf));
 }

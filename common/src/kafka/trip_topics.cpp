@@ -8,7 +8,7 @@
 namespace tripstream::kafka {
 
 int ensure_trip_topics(const KafkaConfig& config) {
-    KafkaAdmin admin(config.bootstrap_servers);
+    KafkaAdmin admin(config);
     admin.ensure_topic({config.topic, config.partitions, {}});
     admin.ensure_topic({config.dead_letter_topic, 3, {}});
     admin.ensure_topic({config.jobs_topic, 1, {{"cleanup.policy", "compact"}}});

@@ -15,7 +15,7 @@ int produce_job(const TripInputOptions& input, const JobId& job_id, const Config
     const ProducerOptions po = configured_producer_options(
         config, kafka::ensure_trip_topics(config.kafka), job_id, ProducerRun::command_line);
 
-    kafka::KafkaProducer kafka(config.kafka.bootstrap_servers);
+    kafka::KafkaProducer kafka(config.kafka);
     TripProducer producer(kafka, po);
     log.info(cat("job ", job_id_to_string(po.job_id), ": ", source->name(), " -> ", po.topic, " (",
                  po.partitions, " partitions) at ", config.kafka.bootstrap_servers,

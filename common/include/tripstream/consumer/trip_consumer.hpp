@@ -36,7 +36,7 @@
 namespace tripstream {
 
 struct ConsumerOptions {
-    std::string bootstrap_servers;
+    KafkaConfig kafka;  // the brokers and how to reach them (its topics are the ones below)
     std::string database_url;
     std::string group_id = "tripstream-consumer";
     std::string trips_topic = "trips";

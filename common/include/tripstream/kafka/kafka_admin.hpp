@@ -3,9 +3,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "tripstream/kafka/client_errors.hpp"
+#include "tripstream/kafka/kafka_connection.hpp"
 #include "tripstream/kafka/kafka_handle.hpp"
 
 namespace tripstream::kafka {
@@ -16,9 +19,12 @@ struct TopicSpec {
     Properties config;  // topic-level configs, e.g. cleanup.policy=compact
 };
 
+// A request during which the brokers refuse the client's login or TLS handshake fails with
+// their reason: at once while waiting for an admin result, at its timeout for a metadata or
+// offsets request (librdkafka itself would retry for ever).
 class KafkaAdmin {
   public:
-    explicit KafkaAdmin(const std::string& bootstrap_servers);
+    explicit KafkaAdmin(const KafkaConnection& connection);
 
     // Creates the topic unless it exists (an existing topic is left as it is), and returns once
     // the broker's metadata lists it.
@@ -47,7 +53,17 @@ class KafkaAdmin {
 
   private:
     void wait_until_listed(const std::string& topic, std::chrono::milliseconds timeout);
+    // The result of an admin request on `queue`; throws KafkaError("`what`: ...") when none
+    // comes within `timeout` or the brokers refused the client meanwhile.
+    EventPtr await(rd_kafka_queue_t* queue, std::chrono::milliseconds timeout,
+                   const std::string& what);
+    // Throws KafkaError("`what`: <code>") with the brokers' reason when one is known.
+    [[noreturn]] void fail(const std::string& what, rd_kafka_resp_err_t code);
+    void throw_if_refused(const std::string& what);
+    // Forgets refusals reported before this operation (see ClientErrors::refusal()).
+    void begin_operation();
 
+    std::unique_ptr<ClientErrors> errors_;  // before handle_: it reports here until destroyed
     HandlePtr handle_;
 };
 

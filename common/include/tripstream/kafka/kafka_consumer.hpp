@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tripstream/kafka/client_errors.hpp"
+#include "tripstream/kafka/kafka_connection.hpp"
 #include "tripstream/kafka/kafka_handle.hpp"
 
 namespace tripstream::kafka {
@@ -24,7 +26,7 @@ using RebalanceHandler =
 class KafkaConsumer {
   public:
     // Offsets are never auto-committed: tripstream stores them where the data goes.
-    KafkaConsumer(const std::string& bootstrap_servers, const std::string& group_id,
+    KafkaConsumer(const KafkaConnection& connection, const std::string& group_id,
                   const Properties& overrides = {}, RebalanceHandler on_rebalance = {});
     ~KafkaConsumer();
     KafkaConsumer(const KafkaConsumer&) = delete;
@@ -42,12 +44,21 @@ class KafkaConsumer {
 
     rd_kafka_t* handle() { return handle_.get(); }
 
+    // The brokers refused this consumer (a login or TLS handshake failed): the reason. Read
+    // after poll(), which serves the reports; librdkafka itself would retry for ever.
+    bool refused() const noexcept { return errors_.refused(); }
+    std::optional<std::string> refusal() const { return errors_.refusal(); }
+
   private:
     // Called by librdkafka's C code: must not throw (the handler is noexcept-wrapped here).
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                      rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
-    RebalanceHandler on_rebalance_;  // before handle_: the handle calls it until destroyed
+    static void error_trampoline(rd_kafka_t* rk, int code, const char* reason, void* opaque);
+
+    // Before handle_: the handle calls them until destroyed.
+    RebalanceHandler on_rebalance_;
+    ClientErrors errors_;
     HandlePtr handle_;
     bool closed_ = false;
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tripstream/kafka/delivery_tally.hpp"
+#include "tripstream/kafka/kafka_connection.hpp"
 #include "tripstream/kafka/kafka_handle.hpp"
 
 namespace tripstream::kafka {
@@ -26,7 +27,7 @@ class KafkaProducer {
   public:
     // Defaults favour throughput with durability: idempotence (acks=all, no duplicates on
     // retry), lz4, large batches, a bounded queue so memory stays flat.
-    explicit KafkaProducer(const std::string& bootstrap_servers, const Properties& overrides = {});
+    explicit KafkaProducer(const KafkaConnection& connection, const Properties& overrides = {});
     ~KafkaProducer();
     KafkaProducer(const KafkaProducer&) = delete;
     KafkaProducer& operator=(const KafkaProducer&) = delete;

@@ -81,6 +81,71 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/* Where the CA of kafka.tls.caSecret / kafka.tls.caConfigMap is mounted (a directory; the file is ca.crt). */}}
+{{- define "tripstream.kafkaCaDir" -}}
+/etc/tripstream/kafka-ca
+{{- end }}
+
+{{/* True ("true") when the chart mounts a Kafka CA certificate. */}}
+{{- define "tripstream.kafkaCaMounted" -}}
+{{- if or .Values.kafka.tls.caSecret .Values.kafka.tls.caConfigMap }}true{{- end }}
+{{- end }}
+
+{{/* KAFKA_SSL_CA_LOCATION: the value, else the mounted CA, else nothing (the system's CAs). */}}
+{{- define "tripstream.kafkaCaLocation" -}}
+{{- if .Values.config.KAFKA_SSL_CA_LOCATION }}
+{{- .Values.config.KAFKA_SSL_CA_LOCATION }}
+{{- else if include "tripstream.kafkaCaMounted" . }}
+{{- printf "%s/ca.crt" (include "tripstream.kafkaCaDir" .) }}
+{{- end }}
+{{- end }}
+
+{{/* Refuses the Kafka security settings the programs would refuse at start (common/src/config.cpp:
+     SASL needs mechanism, user and password; SASL and CA settings need a protocol that uses
+     them), and the chart's own contradictions. Renders nothing. */}}
+{{- define "tripstream.kafkaSecurityCheck" -}}
+{{- $c := .Values.config }}
+{{- $k := .Values.kafka }}
+{{- $protocol := lower (toString (default "plaintext" $c.KAFKA_SECURITY_PROTOCOL)) }}
+{{- if not (has $protocol (list "plaintext" "ssl" "sasl_plaintext" "sasl_ssl")) }}
+{{- fail (printf "config.KAFKA_SECURITY_PROTOCOL must be plaintext, ssl, sasl_plaintext or sasl_ssl (got %v)" $c.KAFKA_SECURITY_PROTOCOL) }}
+{{- end }}
+{{- $mechanism := toString (default "" $c.KAFKA_SASL_MECHANISM) }}
+{{- if and $mechanism (not (has $mechanism (list "PLAIN" "SCRAM-SHA-256" "SCRAM-SHA-512"))) }}
+{{- fail (printf "config.KAFKA_SASL_MECHANISM must be PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (got %v)" $mechanism) }}
+{{- end }}
+{{- $chartPassword := and (not .Values.existingSecret) (ne (include "tripstream.envValue" (default "" .Values.secrets.KAFKA_SASL_PASSWORD)) "") }}
+{{- if and $chartPassword $k.sasl.passwordSecret }}
+{{- fail "set the SASL password once: secrets.KAFKA_SASL_PASSWORD or kafka.sasl.passwordSecret" }}
+{{- end }}
+{{- if hasPrefix "sasl_" $protocol }}
+{{- if not $mechanism }}
+{{- fail (printf "config.KAFKA_SECURITY_PROTOCOL %s needs config.KAFKA_SASL_MECHANISM (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)" $protocol) }}
+{{- end }}
+{{- if not $c.KAFKA_SASL_USERNAME }}
+{{- fail (printf "config.KAFKA_SECURITY_PROTOCOL %s needs config.KAFKA_SASL_USERNAME" $protocol) }}
+{{- end }}
+{{- if not (or $chartPassword $k.sasl.passwordSecret .Values.existingSecret) }}
+{{- fail (printf "config.KAFKA_SECURITY_PROTOCOL %s needs the SASL password: set secrets.KAFKA_SASL_PASSWORD, kafka.sasl.passwordSecret or existingSecret (key KAFKA_SASL_PASSWORD)" $protocol) }}
+{{- end }}
+{{- else if or $mechanism $c.KAFKA_SASL_USERNAME $chartPassword $k.sasl.passwordSecret }}
+{{- fail (printf "SASL settings (config.KAFKA_SASL_*, secrets.KAFKA_SASL_PASSWORD, kafka.sasl.passwordSecret) are set but config.KAFKA_SECURITY_PROTOCOL is %s, which does not use them (sasl_ssl or sasl_plaintext?)" $protocol) }}
+{{- end }}
+{{- if and $k.tls.caSecret $k.tls.caConfigMap }}
+{{- fail "set one of kafka.tls.caSecret and kafka.tls.caConfigMap, not both" }}
+{{- end }}
+{{- if include "tripstream.kafkaCaMounted" . }}
+{{- $_ := required "kafka.tls.caKey: the key of the CA certificate in kafka.tls.caSecret / caConfigMap" $k.tls.caKey }}
+{{- $mounted := printf "%s/ca.crt" (include "tripstream.kafkaCaDir" .) }}
+{{- if and $c.KAFKA_SSL_CA_LOCATION (ne (toString $c.KAFKA_SSL_CA_LOCATION) $mounted) }}
+{{- fail (printf "config.KAFKA_SSL_CA_LOCATION is %s but kafka.tls mounts the CA at %s: leave it empty" $c.KAFKA_SSL_CA_LOCATION $mounted) }}
+{{- end }}
+{{- end }}
+{{- if and (include "tripstream.kafkaCaLocation" .) (not (has $protocol (list "ssl" "sasl_ssl"))) }}
+{{- fail (printf "a Kafka CA (kafka.tls.caSecret, kafka.tls.caConfigMap or config.KAFKA_SSL_CA_LOCATION) is set but config.KAFKA_SECURITY_PROTOCOL is %s, which does not use TLS (ssl or sasl_ssl?)" $protocol) }}
+{{- end }}
+{{- end }}
+
 {{/* True ("true") when DATABASE_URL comes from the CloudNativePG cluster's secret. */}}
 {{- define "tripstream.databaseUrlFromCnpg" -}}
 {{- if and .Values.cloudnativepg.enabled (not .Values.existingSecret) (not .Values.secrets.DATABASE_URL) }}true{{- end }}
@@ -149,7 +214,7 @@ envFrom:
       name: {{ include "tripstream.configMapName" .root }}
   - secretRef:
       name: {{ include "tripstream.secretName" .root }}
-{{- if or (include "tripstream.databaseUrlFromCnpg" .root) .extraEnv }}
+{{- if or (include "tripstream.databaseUrlFromCnpg" .root) .root.Values.kafka.sasl.passwordSecret .extraEnv }}
 env:
   {{- if include "tripstream.databaseUrlFromCnpg" .root }}
   - name: DATABASE_URL
@@ -157,6 +222,13 @@ env:
       secretKeyRef:
         name: {{ include "tripstream.pgClusterName" .root }}-app
         key: uri
+  {{- end }}
+  {{- with .root.Values.kafka.sasl.passwordSecret }}
+  - name: KAFKA_SASL_PASSWORD
+    valueFrom:
+      secretKeyRef:
+        name: {{ . }}
+        key: {{ required "kafka.sasl.passwordKey: the password's key in kafka.sasl.passwordSecret" $.root.Values.kafka.sasl.passwordKey }}
   {{- end }}
   {{- with .extraEnv }}
   {{- toYaml . | nindent 2 }}
@@ -193,7 +265,33 @@ initContainers:
 {{- end }}
 {{- end }}
 
-{{/* The volumes every tripstream pod mounts: /tmp, and the models when enabled. */}}
+{{/* The Kafka CA volume (kafka.tls.caSecret or caConfigMap; key caKey as ca.crt) of every pod
+     that talks to Kafka (consumer, API, producer, migrate); nothing without a CA. */}}
+{{- define "tripstream.kafkaCaVolume" -}}
+{{- if include "tripstream.kafkaCaMounted" . }}
+- name: kafka-ca
+  {{- if .Values.kafka.tls.caSecret }}
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+  {{- else }}
+  configMap:
+    name: {{ .Values.kafka.tls.caConfigMap }}
+  {{- end }}
+    items:
+      - key: {{ .Values.kafka.tls.caKey }}
+        path: ca.crt
+{{- end }}
+{{- end }}
+
+{{- define "tripstream.kafkaCaVolumeMount" -}}
+{{- if include "tripstream.kafkaCaMounted" . }}
+- name: kafka-ca
+  mountPath: {{ include "tripstream.kafkaCaDir" . }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{/* The volumes of the consumer and API pods: /tmp, the models when enabled, the Kafka CA when given. */}}
 {{- define "tripstream.commonVolumes" -}}
 - name: tmp
   emptyDir:
@@ -204,6 +302,7 @@ initContainers:
     claimName: {{ include "tripstream.modelClaimName" . }}
     readOnly: true
 {{- end }}
+{{- include "tripstream.kafkaCaVolume" . }}
 {{- end }}
 
 {{- define "tripstream.commonVolumeMounts" -}}
@@ -214,6 +313,7 @@ initContainers:
   mountPath: {{ .Values.model.mountPath }}
   readOnly: true
 {{- end }}
+{{- include "tripstream.kafkaCaVolumeMount" . }}
 {{- end }}
 
 {{/* Generate/file input arguments of the producer and train Jobs: (dict "input" ...) */}}
