@@ -285,6 +285,16 @@ bool job_completed(pqxx::connection& conn, const std::string& job_id) {
         .as<bool>();
 }
 
+int producer_rejections_stored(pqxx::connection& conn, const std::string& job_id) {
+    pqxx::work tx(conn);
+    return tx
+        .exec_params1(
+            "SELECT count(*) FROM tripstream.rejected_rows"
+            " WHERE job_id = $1 AND stage = 'producer'",
+            job_id)[0]
+        .as<int>();
+}
+
 TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     const Scenario s;
     std::filesystem::create_directories(s.dir);
@@ -352,8 +362,13 @@ TEST(ConsumerFaults, ExactlyOnceThroughSigkillsAndADatabaseRestart) {
     ASSERT_EQ(summary.rows_rejected, static_cast<uint64_t>(file.broken_rows));
 
     pqxx::connection verify(config.database.url);
+    // A job completes when its accepted rows are stored; the producer's rejected rows come on
+    // the dead-letter topic, which the consumers may still be reading then (slower under
+    // ASan): wait for both before stopping them, or the test would count rows left unread.
     const auto deadline = std::chrono::steady_clock::now() + 180s;
-    while (!job_completed(verify, job) && std::chrono::steady_clock::now() < deadline) {
+    while (!(job_completed(verify, job) &&
+             producer_rejections_stored(verify, job) >= file.broken_rows) &&
+           std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(500ms);
     }
     for (auto& c : consumers)
